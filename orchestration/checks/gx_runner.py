@@ -1,0 +1,113 @@
+"""Run a Great Expectations suite from `expectations/` on a pandas frame and turn it into a Dagster check result.
+
+GX 1.x takes seconds to import, so it is imported here, inside the call, never at definition load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from orchestration.settings import EXPECTATIONS_DIR
+
+# Failing rows listed in a check's metadata; the count is always complete.
+MAX_LISTED_ROWS = 50
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int
+    failing_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: str
+    success: bool
+    n_rows: int
+    outcomes: list[ExpectationOutcome]
+
+    @property
+    def failures(self) -> list[ExpectationOutcome]:
+        return [o for o in self.outcomes if not o.success]
+
+
+def load_suite(name: str) -> dict[str, Any]:
+    with open(EXPECTATIONS_DIR / f"{name}.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def validate_frame(
+    frame: pd.DataFrame,
+    suite_name: str,
+    parameters: Mapping[str, Any] | None = None,
+    id_columns: Sequence[str] = (),
+) -> SuiteOutcome:
+    """Validate ``frame`` against the named suite; failing rows are named by ``id_columns``."""
+    import great_expectations as gx
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    suite = context.suites.add(ExpectationSuite(**load_suite(suite_name)))
+    batch_definition = (
+        context.data_sources.add_pandas("pandas")
+        .add_dataframe_asset(suite_name)
+        .add_batch_definition_whole_dataframe("whole_frame")
+    )
+    frame = frame.reset_index(drop=True)
+    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite, expectation_parameters=dict(parameters or {}), result_format="COMPLETE"
+    )
+    outcomes = []
+    for item in result.results:
+        kwargs = item.expectation_config.kwargs
+        raised = bool(item.exception_info and item.exception_info.get("raised_exception"))
+        indices = item.result.get("unexpected_index_list") or []
+        rows = frame.loc[indices[:MAX_LISTED_ROWS], list(id_columns)] if id_columns and indices else None
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=item.expectation_config.type,
+                column=kwargs.get("column") or ",".join(kwargs.get("column_list", []) or []) or None,
+                success=bool(item.success) and not raised,
+                unexpected_count=int(item.result.get("unexpected_count") or (1 if raised else 0)),
+                failing_rows=[] if rows is None else json.loads(rows.to_json(orient="records")),
+            )
+        )
+    return SuiteOutcome(suite_name, all(o.success for o in outcomes), len(frame), outcomes)
+
+
+def to_check_result(outcome: SuiteOutcome, **extra_metadata: Any) -> dg.AssetCheckResult:
+    """A failed suite is an ERROR: with a blocking check, nothing downstream runs."""
+    failures = [
+        {
+            "expectation": f.expectation,
+            "column": f.column,
+            "unexpected_count": f.unexpected_count,
+            "failing_rows": f.failing_rows,
+        }
+        for f in outcome.failures
+    ]
+    return dg.AssetCheckResult(
+        passed=outcome.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=None
+        if outcome.success
+        else f"{len(failures)} of {len(outcome.outcomes)} expectations of suite '{outcome.suite}' failed",
+        metadata={
+            "suite": outcome.suite,
+            "rows_checked": outcome.n_rows,
+            "expectations": len(outcome.outcomes),
+            "failures": dg.MetadataValue.json(failures),
+            **extra_metadata,
+        },
+    )

@@ -1,0 +1,72 @@
+"""Resources, configured in one place: where the data lives and the disclosure thresholds."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from orchestration.settings import threshold_defaults
+
+_THRESHOLDS = threshold_defaults()
+
+
+class WarehousePaths(dg.ConfigurableResource):
+    """The landing folder, the warehouse file and the release folder of one deployment."""
+
+    landing_dir: str = Field(description="Raw survey exports, one sub-folder per survey year.")
+    warehouse_path: str = Field(description="The DuckDB warehouse file that ingestion and dbt write.")
+    releases_dir: str = Field(description="Where yearly releases are published (releases/<year>/).")
+    seeds_dir: str = Field(description="The reference seeds: questionnaire, companies, labels, headcounts.")
+    pseudonym_key: str = Field(description="HMAC key that turns respondent ids into pseudonyms.")
+
+    def year_dir(self, year: str | int) -> Path:
+        return Path(self.landing_dir) / str(year)
+
+    def landing_years(self) -> list[str]:
+        """Survey years present in the landing folder: every sub-folder named by a four-digit year."""
+        root = Path(self.landing_dir)
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.isdigit() and len(p.name) == 4)
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """dbt's profile reads the warehouse path from the environment; scope it to one dbt invocation."""
+        previous = os.environ.get("MEDARBEIDERINDEKS_WAREHOUSE")
+        os.environ["MEDARBEIDERINDEKS_WAREHOUSE"] = self.warehouse_path
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("MEDARBEIDERINDEKS_WAREHOUSE", None)
+            else:
+                os.environ["MEDARBEIDERINDEKS_WAREHOUSE"] = previous
+
+
+class DisclosureThresholds(dg.ConfigurableResource):
+    """Disclosure-control thresholds of a release (methodology §6); defaults from dbt_project.yml vars."""
+
+    min_respondents: int = Field(
+        default=int(_THRESHOLDS["min_respondents"]),
+        description="A published cell with fewer respondents is suppressed.",
+    )
+    min_companies: int = Field(
+        default=int(_THRESHOLDS["min_companies"]),
+        description="A benchmark needs at least this many companies (other companies, for leave-one-out).",
+    )
+    max_company_share: float = Field(
+        default=float(_THRESHOLDS["max_company_share"]),
+        description="A benchmark where one company holds more than this share of respondents is suppressed.",
+    )
+
+    def as_dict(self) -> dict[str, float]:
+        return {
+            "min_respondents": self.min_respondents,
+            "min_companies": self.min_companies,
+            "max_company_share": self.max_company_share,
+        }

@@ -1,0 +1,46 @@
+"""Where things live, and the disclosure thresholds' defaults: read once, from one place each.
+
+Paths come from the environment (``MEDARBEIDERINDEKS_*``) with repository-relative defaults, so the same code serves
+the demo, a test fixture and a real deployment. Threshold defaults live in ``dbt_project/dbt_project.yml`` ``vars``
+(their one home); Dagster shows them as run config and passes the chosen values back to dbt.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = REPO_ROOT / "seeds"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+DEMO_PSEUDONYM_KEY = "medarbeiderindeks-demo-key"
+
+_PATH_DEFAULTS = {
+    "MEDARBEIDERINDEKS_LANDING": "data/landing",
+    "MEDARBEIDERINDEKS_WAREHOUSE": "data/warehouse/medarbeiderindeks.duckdb",
+    "MEDARBEIDERINDEKS_RELEASES": "releases",
+}
+
+
+def configured_path(variable: str) -> str:
+    """An absolute path from the environment variable, or the repository-relative default."""
+    value = os.environ.get(variable) or _PATH_DEFAULTS[variable]
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else REPO_ROOT / path)
+
+
+def configured_pseudonym_key() -> str:
+    return os.environ.get("MEDARBEIDERINDEKS_PSEUDONYM_KEY") or DEMO_PSEUDONYM_KEY
+
+
+@cache
+def threshold_defaults() -> dict[str, float]:
+    """The disclosure thresholds as declared in dbt_project.yml ``vars``."""
+    with open(DBT_PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as handle:
+        project = yaml.safe_load(handle)
+    return dict(project["vars"])
