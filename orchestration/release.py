@@ -61,13 +61,18 @@ def code_version() -> str:
         return "unknown"
 
 
+def _sql_string(value: object) -> str:
+    """A path as a SQL string literal (ATTACH and COPY take no bound parameters)."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
 def _write_tables(warehouse_path: str, year: int, out_dir: Path) -> dict[str, dict[str, Any]]:
     database = out_dir / f"medarbeiderindeks_{year}.duckdb"
     (out_dir / "parquet").mkdir()
     (out_dir / "csv").mkdir()
     tables: dict[str, dict[str, Any]] = {}
     with duckdb.connect(str(database)) as con:
-        con.execute("attach ? as warehouse (read_only)", [warehouse_path])
+        con.execute(f"attach {_sql_string(warehouse_path)} as warehouse (read_only)")
         names = [
             row[0]
             for row in con.execute(
@@ -98,12 +103,8 @@ def _write_tables(warehouse_path: str, year: int, out_dir: Path) -> dict[str, di
                 [year],
             )
             rows = con.execute(f"select count(*) from {PUBLISHED_SCHEMA}.{name}").fetchone()[0]
-            con.execute(
-                f"copy {PUBLISHED_SCHEMA}.{name} to '{out_dir / 'parquet' / name}.parquet' (format parquet)"
-            )
-            con.execute(
-                f"copy {PUBLISHED_SCHEMA}.{name} to '{out_dir / 'csv' / name}.csv' (header, delimiter ',')"
-            )
+            con.execute(f"copy {PUBLISHED_SCHEMA}.{name} to '{out_dir / 'parquet' / name}.parquet' (format parquet)")
+            con.execute(f"copy {PUBLISHED_SCHEMA}.{name} to '{out_dir / 'csv' / name}.csv' (header, delimiter ',')")
             tables[name] = {"rows": rows, "files": [f"parquet/{name}.parquet", f"csv/{name}.csv"]}
         con.execute("detach warehouse")
     return tables
@@ -140,9 +141,7 @@ def write_release(
         partial.mkdir()
         tables = _write_tables(warehouse_path, year, partial)
         files = {
-            str(path.relative_to(partial)): sha256_of(path)
-            for path in sorted(partial.rglob("*"))
-            if path.is_file()
+            str(path.relative_to(partial)): sha256_of(path) for path in sorted(partial.rglob("*")) if path.is_file()
         }
         manifest = {
             "release_id": release_id,
@@ -155,9 +154,7 @@ def write_release(
             "files": files,
             "checks": list(checks),
         }
-        (partial / "manifest.json").write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8"
-        )
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
         _fsync_tree(partial)
         partial.rename(final)
     except BaseException:
