@@ -1,0 +1,129 @@
+-- One row per benchmark (national 'all', each industry) x year x measure: the respondent-weighted (pooled)
+-- statistics of all respondents in scope (macro measure_stats), plus the distribution of company indices:
+-- n_companies (companies with at least one respondent scored on the measure), the largest company's share of the
+-- respondents, the company-weighted mean and p25/p50/p75/p90 (linear interpolation) over companies with
+-- n >= min_respondents. Internal: nothing is suppressed here.
+with
+
+respondent_measures as (
+
+    select * from {{ ref('int_respondent_measures') }}
+
+),
+
+company_stats as (
+
+    select * from {{ ref('int_company_measure_stats') }}
+
+),
+
+measures as (
+
+    select * from {{ ref('int_questionnaire_measures') }}
+
+),
+
+scoped_respondent_measures as (
+
+    select
+        'national' as benchmark_scope,
+        'all' as benchmark_id,
+        *
+    from respondent_measures
+    union all
+    select
+        'industry' as benchmark_scope,
+        industry_id as benchmark_id,
+        *
+    from respondent_measures
+
+),
+
+pooled as (
+
+    {{ measure_stats('scoped_respondent_measures', ['year', 'benchmark_scope', 'benchmark_id'], 'measures') }}
+
+),
+
+scoped_company_stats as (
+
+    select
+        'national' as benchmark_scope,
+        'all' as benchmark_id,
+        *
+    from company_stats
+    union all
+    select
+        'industry' as benchmark_scope,
+        industry_id as benchmark_id,
+        *
+    from company_stats
+
+),
+
+company_distribution as (
+
+    select
+        year,
+        benchmark_scope,
+        benchmark_id,
+        measure_type,
+        measure_id,
+        min(sort_order) as sort_order,
+        count(*) filter (where n_respondents > 0) as n_companies,
+        max(n_respondents) / nullif(sum(n_respondents), 0) as max_company_share,
+        count(*) filter (where n_respondents >= {{ var('min_respondents') }}) as n_companies_weighted,
+        avg(index_0_100) filter (where n_respondents >= {{ var('min_respondents') }}) as index_company_weighted,
+        stddev_samp(index_0_100) filter (
+            where n_respondents >= {{ var('min_respondents') }}
+        ) as sd_company_indices,
+        quantile_cont(index_0_100, 0.25) filter (where n_respondents >= {{ var('min_respondents') }}) as p25,
+        quantile_cont(index_0_100, 0.50) filter (where n_respondents >= {{ var('min_respondents') }}) as p50,
+        quantile_cont(index_0_100, 0.75) filter (where n_respondents >= {{ var('min_respondents') }}) as p75,
+        quantile_cont(index_0_100, 0.90) filter (where n_respondents >= {{ var('min_respondents') }}) as p90
+    from scoped_company_stats
+    group by year, benchmark_scope, benchmark_id, measure_type, measure_id
+
+),
+
+final as (
+
+    select
+        company_distribution.year,
+        company_distribution.benchmark_scope,
+        company_distribution.benchmark_id,
+        company_distribution.measure_type,
+        company_distribution.measure_id,
+        company_distribution.sort_order,
+        coalesce(pooled.n_respondents, 0) as n_respondents,
+        company_distribution.n_companies,
+        company_distribution.max_company_share,
+        coalesce(pooled.sum_score, 0) as sum_score,
+        coalesce(pooled.sum_sq_score, 0) as sum_sq_score,
+        pooled.mean_score,
+        pooled.index_0_100,
+        pooled.sd,
+        company_distribution.n_companies_weighted,
+        company_distribution.index_company_weighted,
+        company_distribution.sd_company_indices / sqrt(
+            company_distribution.n_companies_weighted
+        ) as se_company_weighted,
+        company_distribution.p25,
+        company_distribution.p50,
+        company_distribution.p75,
+        company_distribution.p90,
+        pooled.favorable_pct,
+        pooled.neutral_pct,
+        pooled.unfavorable_pct,
+        pooled.dont_know_pct
+    from company_distribution
+    left join pooled
+        on company_distribution.year = pooled.year
+        and company_distribution.benchmark_scope = pooled.benchmark_scope
+        and company_distribution.benchmark_id = pooled.benchmark_id
+        and company_distribution.measure_type = pooled.measure_type
+        and company_distribution.measure_id = pooled.measure_id
+
+)
+
+select * from final

@@ -1,0 +1,166 @@
+-- Long form: one row per respondent x measure (index / theme / item), with the respondent's 0-100 score, the score
+-- on the measure's own scale where it has one, and the respondent's answer counts behind the measure (valid answers
+-- by category and don't-knows), so that group statistics are computed in one place for every measure type.
+with
+
+answers_scored as (
+
+    select * from {{ ref('int_answers_scored') }}
+
+),
+
+theme_scores as (
+
+    select * from {{ ref('int_respondent_theme_scores') }}
+
+),
+
+respondent_index as (
+
+    select * from {{ ref('int_respondent_index') }}
+
+),
+
+measures as (
+
+    select * from {{ ref('int_questionnaire_measures') }}
+
+),
+
+answer_counts as (
+
+    select
+        year,
+        company_id,
+        industry_id,
+        respondent_id,
+        item_id,
+        theme_id,
+        item_index,
+        score_raw,
+        case when score_raw is not null then 1 else 0 end as n_valid_answers,
+        case when answer_category = 'favorable' then 1 else 0 end as n_favorable,
+        case when answer_category = 'neutral' then 1 else 0 end as n_neutral,
+        case when answer_category = 'unfavorable' then 1 else 0 end as n_unfavorable,
+        case when is_dont_know then 1 else 0 end as n_dont_know
+    from answers_scored
+
+),
+
+theme_counts as (
+
+    select
+        year,
+        company_id,
+        respondent_id,
+        theme_id,
+        sum(n_valid_answers) as n_valid_answers,
+        sum(n_favorable) as n_favorable,
+        sum(n_neutral) as n_neutral,
+        sum(n_unfavorable) as n_unfavorable,
+        sum(n_dont_know) as n_dont_know
+    from answer_counts
+    group by year, company_id, respondent_id, theme_id
+
+),
+
+index_counts as (
+
+    select
+        year,
+        company_id,
+        respondent_id,
+        sum(n_valid_answers) as n_valid_answers,
+        sum(n_favorable) as n_favorable,
+        sum(n_neutral) as n_neutral,
+        sum(n_unfavorable) as n_unfavorable,
+        sum(n_dont_know) as n_dont_know
+    from answer_counts
+    group by year, company_id, respondent_id
+
+),
+
+item_rows as (
+
+    select
+        year,
+        company_id,
+        industry_id,
+        respondent_id,
+        'item' as measure_type,
+        item_id as measure_id,
+        item_index as score_0_100,
+        score_raw,
+        n_valid_answers,
+        n_favorable,
+        n_neutral,
+        n_unfavorable,
+        n_dont_know
+    from answer_counts
+
+),
+
+theme_rows as (
+
+    select
+        theme_scores.year,
+        theme_scores.company_id,
+        theme_scores.industry_id,
+        theme_scores.respondent_id,
+        'theme' as measure_type,
+        theme_scores.theme_id as measure_id,
+        theme_scores.theme_score as score_0_100,
+        measures.scale_min + theme_scores.theme_score * (measures.scale_max - measures.scale_min) / 100.0 as score_raw,
+        coalesce(theme_counts.n_valid_answers, 0) as n_valid_answers,
+        coalesce(theme_counts.n_favorable, 0) as n_favorable,
+        coalesce(theme_counts.n_neutral, 0) as n_neutral,
+        coalesce(theme_counts.n_unfavorable, 0) as n_unfavorable,
+        coalesce(theme_counts.n_dont_know, 0) as n_dont_know
+    from theme_scores
+    left join theme_counts
+        on theme_scores.year = theme_counts.year
+        and theme_scores.company_id = theme_counts.company_id
+        and theme_scores.respondent_id = theme_counts.respondent_id
+        and theme_scores.theme_id = theme_counts.theme_id
+    left join measures
+        on theme_scores.year = measures.year
+        and measures.measure_type = 'theme'
+        and theme_scores.theme_id = measures.measure_id
+
+),
+
+index_rows as (
+
+    select
+        respondent_index.year,
+        respondent_index.company_id,
+        respondent_index.industry_id,
+        respondent_index.respondent_id,
+        'index' as measure_type,
+        'overall' as measure_id,
+        respondent_index.index_score as score_0_100,
+        cast(null as double) as score_raw,
+        index_counts.n_valid_answers,
+        index_counts.n_favorable,
+        index_counts.n_neutral,
+        index_counts.n_unfavorable,
+        index_counts.n_dont_know
+    from respondent_index
+    left join index_counts
+        on respondent_index.year = index_counts.year
+        and respondent_index.company_id = index_counts.company_id
+        and respondent_index.respondent_id = index_counts.respondent_id
+
+),
+
+final as (
+
+    select * from index_rows
+    union all
+    select * from theme_rows
+    union all
+    select * from item_rows
+
+)
+
+select * from final

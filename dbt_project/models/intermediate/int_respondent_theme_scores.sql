@@ -1,0 +1,74 @@
+-- One row per respondent x theme asked that year. The theme score is the mean of the respondent's item indices,
+-- only when at least half (rounded up) of the theme's items asked that year were answered; else null.
+with
+
+answers_scored as (
+
+    select * from {{ ref('int_answers_scored') }}
+
+),
+
+themes_asked as (
+
+    select
+        year,
+        theme_id,
+        count(*) as n_items_asked
+    from {{ ref('int_items_asked') }}
+    group by year, theme_id
+
+),
+
+respondents as (
+
+    select distinct
+        year,
+        company_id,
+        industry_id,
+        respondent_id
+    from answers_scored
+
+),
+
+answered as (
+
+    select
+        year,
+        respondent_id,
+        company_id,
+        theme_id,
+        count(item_index) as n_items_answered,
+        count(*) filter (where is_dont_know) as n_items_dont_know,
+        avg(item_index) as mean_item_index
+    from answers_scored
+    group by year, respondent_id, company_id, theme_id
+
+),
+
+final as (
+
+    select
+        respondents.year,
+        respondents.company_id,
+        respondents.industry_id,
+        respondents.respondent_id,
+        themes_asked.theme_id,
+        themes_asked.n_items_asked,
+        coalesce(answered.n_items_answered, 0) as n_items_answered,
+        coalesce(answered.n_items_dont_know, 0) as n_items_dont_know,
+        case
+            when coalesce(answered.n_items_answered, 0) >= {{ min_parts_required('themes_asked.n_items_asked') }}
+                then answered.mean_item_index
+        end as theme_score
+    from respondents
+    inner join themes_asked
+        on respondents.year = themes_asked.year
+    left join answered
+        on respondents.year = answered.year
+        and respondents.company_id = answered.company_id
+        and respondents.respondent_id = answered.respondent_id
+        and themes_asked.theme_id = answered.theme_id
+
+)
+
+select * from final

@@ -1,0 +1,39 @@
+with
+
+source as (
+
+    select * from {{ source('survey', 'answers') }}
+
+),
+
+renamed as (
+
+    select
+        cast(year as integer) as year,
+        cast(company_id as varchar) as company_id,
+        cast(respondent_id as varchar) as respondent_id,
+        cast(item_id as varchar) as item_id,
+        cast(source_column as varchar) as source_column,
+        cast(answer_value as double) as answer_value,
+        cast(is_dont_know as boolean) as is_dont_know,
+        cast(file_name as varchar) as file_name,
+        cast(file_sha256 as varchar) as file_sha256,
+        cast(load_id as varchar) as load_id,
+        cast(loaded_at as timestamp) as loaded_at
+    from source
+
+),
+
+-- the same answer delivered in two files: keep the row of the latest load
+deduplicated as (
+
+    select *
+    from renamed
+    qualify row_number() over (
+        partition by year, company_id, respondent_id, item_id
+        order by loaded_at desc, file_name desc
+    ) = 1
+
+)
+
+select * from deduplicated
