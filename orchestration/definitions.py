@@ -13,23 +13,33 @@ from orchestration.resources import DisclosureThresholds, WarehousePaths
 from orchestration.sensors import landing_folder_sensor
 from orchestration.settings import SEEDS_DIR, configured_path, configured_pseudonym_key
 
-defs = dg.Definitions(
-    assets=[raw_survey_tables, medarbeiderindeks_dbt, published_release],
-    asset_checks=[raw_answers_valid, raw_respondents_valid, *mart_checks],
-    jobs=[yearly_index_release, load_raw_exports],
-    sensors=[landing_folder_sensor],
-    resources={
-        "paths": WarehousePaths(
-            landing_dir=configured_path("MEDARBEIDERINDEKS_LANDING"),
-            warehouse_path=configured_path("MEDARBEIDERINDEKS_WAREHOUSE"),
-            releases_dir=configured_path("MEDARBEIDERINDEKS_RELEASES"),
-            seeds_dir=str(SEEDS_DIR),
-            pseudonym_key=configured_pseudonym_key(),
-        ),
-        # Configured at launch, so the launchpad shows the thresholds with their defaults.
-        "disclosure": DisclosureThresholds.configure_at_launch(),
-        "dbt": DbtCliResource(project_dir=dbt_project),
-    },
-    # DuckDB takes one writer at a time: the steps of a run go one after another.
-    executor=dg.in_process_executor,
-)
+
+def configured_paths() -> WarehousePaths:
+    """The deployment's paths, from MEDARBEIDERINDEKS_* or the repository-relative defaults."""
+    return WarehousePaths(
+        landing_dir=configured_path("MEDARBEIDERINDEKS_LANDING"),
+        warehouse_path=configured_path("MEDARBEIDERINDEKS_WAREHOUSE"),
+        releases_dir=configured_path("MEDARBEIDERINDEKS_RELEASES"),
+        seeds_dir=str(SEEDS_DIR),
+        pseudonym_key=configured_pseudonym_key(),
+    )
+
+
+def build_definitions(paths: WarehousePaths) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[raw_survey_tables, medarbeiderindeks_dbt, published_release],
+        asset_checks=[raw_answers_valid, raw_respondents_valid, *mart_checks],
+        jobs=[yearly_index_release, load_raw_exports],
+        sensors=[landing_folder_sensor],
+        resources={
+            "paths": paths,
+            # Configured at launch, so the launchpad shows the thresholds with their defaults.
+            "disclosure": DisclosureThresholds.configure_at_launch(),
+            "dbt": DbtCliResource(project_dir=dbt_project),
+        },
+        # DuckDB takes one writer at a time: the steps of a run go one after another.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(configured_paths())

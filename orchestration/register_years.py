@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.definitions import defs
+from orchestration.definitions import configured_paths
 from orchestration.partitions import survey_years
 
 
 def register_landing_years(instance: dg.DagsterInstance) -> list[str]:
-    years = defs.resources["paths"].landing_years()
+    years = configured_paths().landing_years()
     known = set(instance.get_dynamic_partitions(survey_years.name))
     if new := [y for y in years if y not in known]:
         instance.add_dynamic_partitions(survey_years.name, new)

@@ -1,0 +1,120 @@
+"""The whole graph for one year, in process: published numbers against an independent pandas computation."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.conftest import COMPANIES, Harness, expected_respondent_scores, small_survey, write_landing
+
+YEAR = 2025
+# Three banks and two telecoms: the national benchmark has five companies; the banks' leave-one-out industry
+# benchmark has only two other companies and must be suppressed; signal_norge is under min_respondents.
+SIZES = {"nordlys_bank": 14, "fjord_sparebank": 9, "kyst_sparebank": 8, "fjelltele": 11, "signal_norge": 3}
+
+
+@pytest.fixture
+def released(harness: Harness):
+    survey = small_survey(YEAR, SIZES, seed=7)
+    write_landing(harness.paths.year_dir(YEAR).parent, YEAR, survey)
+    result = harness.release(YEAR)
+    assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return harness, survey
+
+
+def _published(harness: Harness, table: str) -> pd.DataFrame:
+    database = harness.release_dir(YEAR) / f"medarbeiderindeks_{YEAR}.duckdb"
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(f"select * from published.{table}").fetch_df()
+
+
+def test_release_numbers_match_an_independent_computation(released) -> None:
+    harness, survey = released
+    scores = expected_respondent_scores(survey)
+    company = _published(harness, "company_scores")
+    overall = company[(company["measure_type"] == "index") & (company["measure_id"] == "overall")].set_index(
+        "company_id"
+    )
+    expected_company = scores.groupby("company")["overall"].agg(["mean", "size"])
+    for company_id, row in expected_company.iterrows():
+        published = overall.loc[company_id]
+        assert published["n_respondents"] == row["size"]
+        if row["size"] >= 5:
+            assert not published["suppressed"]
+            assert published["index_0_100"] == pytest.approx(row["mean"], abs=1e-9)
+        else:
+            assert published["suppressed"] and pd.isna(published["index_0_100"])
+
+    benchmarks = _published(harness, "benchmarks")
+    national = benchmarks.query("benchmark_scope == 'national' and measure_type == 'index'").iloc[0]
+    assert national["n_companies"] == len(SIZES)
+    assert national["index_0_100"] == pytest.approx(scores["overall"].mean(), abs=1e-9)
+
+    versus = _published(harness, "company_vs_benchmark")
+    gap = versus.query(
+        "company_id == 'nordlys_bank' and benchmark_scope == 'national' and measure_type == 'index'"
+    ).iloc[0]
+    others = scores.loc[scores["company"] != "nordlys_bank", "overall"].mean()
+    own = scores.loc[scores["company"] == "nordlys_bank", "overall"].mean()
+    assert gap["benchmark_index"] == pytest.approx(others, abs=1e-9)
+    assert gap["gap"] == pytest.approx(own - others, abs=1e-9)
+
+    bank = versus.query("company_id == 'nordlys_bank' and benchmark_scope == 'industry' and measure_type == 'index'")
+    assert bank["suppressed"].all() and bank["benchmark_index"].isna().all()
+
+
+def test_release_folder_follows_the_contract(released) -> None:
+    harness, _ = released
+    root = harness.release_dir(YEAR)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["year"] == YEAR
+    assert manifest["thresholds"] == {"min_respondents": 5, "min_companies": 3, "max_company_share": 0.5}
+    assert {"company_scores", "benchmarks", "company_vs_benchmark"} <= set(manifest["tables"])
+    assert manifest["checks"] and all(c["passed"] for c in manifest["checks"])
+    assert any(c["check"] == "company_scores_publishable" for c in manifest["checks"])
+    for table in manifest["tables"]:
+        assert (root / "parquet" / f"{table}.parquet").is_file() and (root / "csv" / f"{table}.csv").is_file()
+        frame = _published(harness, table)
+        assert "respondent_id" not in frame.columns
+        assert set(frame["year"]) <= {YEAR}
+    companies = _published(harness, "companies")
+    assert set(companies["company_id"]) == set(SIZES)
+    assert set(COMPANIES["company_id"]) >= set(companies["company_id"])
+
+
+def test_a_value_outside_the_scale_stops_the_release_and_keeps_the_previous_one(released) -> None:
+    harness, survey = released
+    before = (harness.release_dir(YEAR) / "manifest.json").read_text()
+    bad = small_survey(YEAR, {"fjelltele": 11}, seed=8)
+    bad.loc[4, "Q05"] = 7
+    write_landing(harness.paths.year_dir(YEAR).parent, YEAR, bad)
+
+    result = harness.release(YEAR)
+    assert not result.success
+    assert (harness.release_dir(YEAR) / "manifest.json").read_text() == before
+    check = next(
+        e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.is_asset_check_evaluation and e.asset_check_evaluation_data.check_name == "all_exports_loaded"
+    )
+    assert not check.passed
+    assert "fjelltele.csv" in json.dumps(check.metadata["rejected"].value) and "Q05" in json.dumps(
+        check.metadata["rejected"].value
+    )
+
+
+def test_too_few_companies_stops_the_release_and_keeps_the_previous_one(released) -> None:
+    harness, _ = released
+    before = (harness.release_dir(YEAR) / "manifest.json").read_text()
+    result = harness.release(YEAR, min_companies=6)
+    assert not result.success
+    assert (harness.release_dir(YEAR) / "manifest.json").read_text() == before
+    failed = [
+        e.asset_check_evaluation_data
+        for e in result.all_events
+        if e.is_asset_check_evaluation and not e.asset_check_evaluation_data.passed
+    ]
+    assert [c.check_name for c in failed] == ["benchmarks_publishable"]
