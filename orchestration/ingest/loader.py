@@ -1,0 +1,350 @@
+"""Load a year's landing folder into the warehouse's raw schema, one file per transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from .errors import ExportError
+from .layouts import SourceLayout, load_layout
+from .parse import ANSWER_COLUMNS, RESPONDENT_COLUMNS, ParsedExport, read_export
+from .readers import source_format_of
+from .reference import Reference
+
+RAW_TABLES = ("survey_exports", "respondents", "answers")
+_LOAD_METADATA = """
+    file_name varchar not null,
+    file_sha256 varchar not null,
+    load_id varchar not null,
+    loaded_at timestamp not null"""
+DDL = f"""
+create schema if not exists raw;
+create table if not exists raw.survey_exports (
+    year integer not null,
+    file_name varchar not null,
+    file_sha256 varchar not null,
+    source_format varchar not null,
+    n_respondents integer not null,
+    n_answers integer not null,
+    load_id varchar not null,
+    loaded_at timestamp not null,
+    primary key (year, file_name)
+);
+create table if not exists raw.respondents (
+    year integer not null,
+    respondent_id varchar not null,
+    company_id varchar not null,
+    department varchar,
+    tenure_band varchar,
+    age_band varchar,
+    role varchar,
+    submitted_at timestamp,
+    is_complete boolean not null,{_LOAD_METADATA},
+    primary key (year, respondent_id)
+);
+create table if not exists raw.answers (
+    year integer not null,
+    respondent_id varchar not null,
+    company_id varchar not null,
+    item_id varchar not null,
+    source_column varchar not null,
+    answer_value double,
+    is_dont_know boolean not null,{_LOAD_METADATA}
+);
+"""
+
+Status = Literal["loaded", "skipped", "duplicate", "withdrawn", "failed", "ignored"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What a sync did with one file (`file_name` relative to the year folder, '/'-separated)."""
+
+    file_name: str
+    status: Status
+    file_sha256: str | None = None
+    source_format: str | None = None
+    n_respondents: int | None = None
+    n_answers: int | None = None
+    duplicate_of: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class SyncReport:
+    """Outcome of `sync_year`, file by file. `ok` is False when any file failed; the failed files' previous rows
+    (if any) are still in the warehouse as they were. `n_respondents` and `n_answers` are the year's totals in
+    raw.respondents and raw.answers after the sync."""
+
+    year: int
+    load_id: str
+    loaded_at: dt.datetime  # UTC
+    files: list[FileResult] = field(default_factory=list)
+    n_respondents: int = 0
+    n_answers: int = 0
+
+    def _with(self, status: Status) -> list[FileResult]:
+        return [f for f in self.files if f.status == status]
+
+    @property
+    def loaded(self) -> list[FileResult]:
+        return self._with("loaded")
+
+    @property
+    def skipped(self) -> list[FileResult]:
+        return self._with("skipped")
+
+    @property
+    def duplicates(self) -> list[FileResult]:
+        return self._with("duplicate")
+
+    @property
+    def withdrawn(self) -> list[FileResult]:
+        return self._with("withdrawn")
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return self._with("failed")
+
+    @property
+    def ignored(self) -> list[FileResult]:
+        return self._with("ignored")
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def errors(self) -> list[str]:
+        """The ExportError message of every failed file (empty when all exports loaded or were unchanged)."""
+        return [f.error or f"{f.file_name}: failed" for f in self.failed]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.loaded or self.withdrawn or any(f.error for f in self.duplicates))
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{len(self._with(s))} {s}" for s in ("loaded", "skipped", "duplicate", "withdrawn", "failed")
+        )
+        lines = [f"year {self.year}: {counts}"]
+        lines += [f"  failed {f.file_name}: {f.error}" for f in self.failed]
+        lines += [f"  duplicate {f.file_name} of {f.duplicate_of}" for f in self.duplicates]
+        return "\n".join(lines)
+
+    def raise_for_failures(self) -> None:
+        """Raise ExportError listing every failed file (for callers that block on any bad file)."""
+        if self.failed:
+            first = self.failed[0]
+            raise ExportError(first.file_name, "\n".join(f.error or "" for f in self.failed))
+
+
+def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema raw and its three tables if missing."""
+    con.execute(DDL)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def list_exports(year_dir: Path) -> Iterator[tuple[str, Path]]:
+    """(file_name relative to the year folder, path) of every visible file, sorted; hidden files and folders and
+    Office lock files (~$…) are not exports."""
+    for path in sorted(year_dir.rglob("*")):
+        relative = path.relative_to(year_dir)
+        if not path.is_file() or any(part.startswith((".", "~$")) for part in relative.parts):
+            continue
+        yield relative.as_posix(), path
+
+
+def _delete_file_rows(con: duckdb.DuckDBPyConnection, year: int, file_name: str) -> None:
+    for table in RAW_TABLES:
+        con.execute(f"delete from raw.{table} where year = ? and file_name = ?", [year, file_name])
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
+    con.begin()
+    try:
+        work()
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    parsed: ParsedExport,
+    year: int,
+    file_name: str,
+    sha: str,
+    load_id: str,
+    loaded_at: dt.datetime,
+) -> None:
+    """Replace the rows of (year, file_name) by this export's, in one transaction."""
+    respondents = parsed.respondents.reset_index()
+    answers = parsed.answers.reset_index(drop=True)
+    metadata = [file_name, sha, load_id, loaded_at]
+
+    def work() -> None:
+        _delete_file_rows(con, year, file_name)
+        con.register("ingest_respondents", respondents)
+        con.register("ingest_answers", answers)
+        try:
+            clash = con.execute(
+                """
+                select n.data_row, e.file_name
+                from ingest_respondents as n
+                join raw.respondents as e on e.year = ? and e.respondent_id = n.respondent_id
+                order by n.data_row
+                """,
+                [year],
+            ).df()
+            if len(clash):
+                others = ", ".join(repr(f) for f in clash["file_name"].unique()[:3])
+                raise ExportError(
+                    file_name,
+                    f"respondent id already loaded for {year} from {others}: a respondent belongs in one file only "
+                    "(if this file replaces another, remove the other from the landing folder)",
+                    rows=clash["data_row"].tolist(),
+                    column=parsed.respondent_id_column,
+                )
+            cols = ", ".join(RESPONDENT_COLUMNS)
+            con.execute(
+                f"insert into raw.respondents ({cols}, file_name, file_sha256, load_id, loaded_at) "
+                f"select {cols}, ?, ?, ?, ? from ingest_respondents",
+                metadata,
+            )
+            cols = ", ".join(ANSWER_COLUMNS)
+            con.execute(
+                f"insert into raw.answers ({cols}, file_name, file_sha256, load_id, loaded_at) "
+                f"select {cols}, ?, ?, ?, ? from ingest_answers",
+                metadata,
+            )
+            con.execute(
+                "insert into raw.survey_exports values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    year,
+                    file_name,
+                    sha,
+                    parsed.source_format,
+                    parsed.n_respondents,
+                    parsed.n_answers,
+                    load_id,
+                    loaded_at,
+                ],
+            )
+        finally:
+            con.unregister("ingest_respondents")
+            con.unregister("ingest_answers")
+
+    _in_transaction(con, work)
+
+
+def sync_year(
+    warehouse_path: str | Path,
+    year_dir: str | Path,
+    year: int,
+    reference: Reference,
+    pseudonym_key: bytes | str,
+    *,
+    layout: str | Path | SourceLayout = "canonical",
+) -> SyncReport:
+    """Make raw.* for `year` match the exports in `year_dir`.
+
+    - unchanged file (same name, same SHA-256 as loaded): skipped, nothing written;
+    - new or changed file: read, validated, and its (year, file_name) rows replaced in one transaction;
+    - file with the same SHA-256 as another file in the folder (already loaded, or first by name): duplicate,
+      not loaded (rows this name held from earlier content are removed: that content is gone);
+    - loaded file no longer in the folder: its rows removed (withdrawn);
+    - bad file: failed, with the ExportError message; its previous rows stay as they were, other files still load.
+    A missing year folder raises FileNotFoundError (rather than withdrawing the whole year).
+    """
+    year_dir = Path(year_dir)
+    if not year_dir.is_dir():
+        raise FileNotFoundError(f"no landing folder for {year}: {year_dir}")
+    layout = load_layout(layout)
+    load_id = uuid.uuid4().hex
+    loaded_at = dt.datetime.now(dt.UTC)
+    stored_at = loaded_at.replace(tzinfo=None)  # TIMESTAMP columns hold UTC
+    report = SyncReport(year=year, load_id=load_id, loaded_at=loaded_at)
+
+    exports: dict[str, Path] = {}
+    for name, path in list_exports(year_dir):
+        if source_format_of(path) is None:
+            report.files.append(FileResult(name, "ignored", error=f"not an export file ({path.suffix or 'no suffix'})"))
+        else:
+            exports[name] = path
+    hashes = {name: file_sha256(path) for name, path in exports.items()}
+
+    Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse_path)) as con:
+        create_raw_schema(con)
+        loaded = dict(
+            con.execute("select file_name, file_sha256 from raw.survey_exports where year = ?", [year]).fetchall()
+        )
+
+        for name in sorted(set(loaded) - set(exports)):
+            _in_transaction(con, lambda name=name: _delete_file_rows(con, year, name))
+            report.files.append(FileResult(name, "withdrawn", file_sha256=loaded[name]))
+
+        for name, path in exports.items():
+            sha = hashes[name]
+            if loaded.get(name) == sha:
+                report.files.append(FileResult(name, "skipped", file_sha256=sha))
+                continue
+            same_content = [n for n in exports if hashes[n] == sha]
+            holder = next((n for n in same_content if loaded.get(n) == sha), same_content[0])
+            if holder != name:
+                note = None
+                if name in loaded:
+                    _in_transaction(con, lambda name=name: _delete_file_rows(con, year, name))
+                    note = "rows loaded earlier under this name were removed: the file now repeats another"
+                    del loaded[name]
+                report.files.append(FileResult(name, "duplicate", file_sha256=sha, duplicate_of=holder, error=note))
+                continue
+            try:
+                try:
+                    parsed = read_export(
+                        path, year, reference, pseudonym_key=pseudonym_key, layout=layout, file_name=name
+                    )
+                except ExportError:
+                    raise
+                except Exception as e:  # a malformed file must not stop the other files
+                    raise ExportError(name, f"cannot read the file: {type(e).__name__}: {str(e)[:200]}") from e
+                _insert(con, parsed, year, name, sha, load_id, stored_at)
+            except ExportError as e:
+                report.files.append(FileResult(name, "failed", file_sha256=sha, error=str(e)))
+                continue
+            loaded[name] = sha
+            report.files.append(
+                FileResult(
+                    name,
+                    "loaded",
+                    file_sha256=sha,
+                    source_format=parsed.source_format,
+                    n_respondents=parsed.n_respondents,
+                    n_answers=parsed.n_answers,
+                )
+            )
+        counts = raw_row_counts(con, year)
+    report.n_respondents = counts["respondents"]
+    report.n_answers = counts["answers"]
+    return report
+
+
+def raw_row_counts(con: duckdb.DuckDBPyConnection, year: int | None = None) -> dict[str, int]:
+    """Rows per raw table (optionally for one year)."""
+    where, params = ("", []) if year is None else (" where year = ?", [year])
+    return {t: con.execute(f"select count(*) from raw.{t}{where}", params).fetchone()[0] for t in RAW_TABLES}

@@ -1,0 +1,427 @@
+"""From a raw wide export to validated long tables: map columns, resolve companies, turn labels into codes,
+check ranges, pseudonymise respondent ids. Set-wise throughout (pandas); loops run over columns or over distinct
+values, never over respondents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from numbers import Number
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ExportError
+from .layouts import REQUIRED_FIELDS, SourceLayout, load_layout
+from .pseudonym import pseudonymise
+from .readers import RawExport, read_raw
+from .reference import Reference, normalise_series, normalise_text
+
+RESPONDENT_COLUMNS = [
+    "year",
+    "respondent_id",
+    "company_id",
+    "department",
+    "tenure_band",
+    "age_band",
+    "role",
+    "submitted_at",
+    "is_complete",
+]
+ANSWER_COLUMNS = [
+    "year",
+    "respondent_id",
+    "company_id",
+    "item_id",
+    "source_column",
+    "answer_value",
+    "is_dont_know",
+]
+_TEXT_FIELDS = ("department", "tenure_band", "age_band", "role")
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_LOOKS_LIKE_QUESTION = re.compile(r"^q\d+", re.IGNORECASE)
+_TRUE = {"1", "true", "yes", "y", "ja", "j", "x", "finished", "complete", "completed", "fullført", "fullfort"}
+_FALSE = {"0", "false", "no", "n", "nei", "partial", "incomplete", "ufullstendig"}
+_DAYFIRST_FORMATS = (
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+)
+
+
+@dataclass(frozen=True)
+class ParsedExport:
+    """One export, validated and reshaped.
+
+    respondents: one row per respondent, columns RESPONDENT_COLUMNS (respondent_id already pseudonymised).
+    answers: one row per respondent × item answered or marked don't-know, columns ANSWER_COLUMNS.
+    Both are indexed by `data_row`, the respondent's 1-based data row in the file (for error messages only; it is
+    not a warehouse column). `respondent_id_column` is the export's name for the respondent id column.
+    """
+
+    file: str
+    source_format: str
+    respondents: pd.DataFrame
+    answers: pd.DataFrame
+    respondent_id_column: str = "respondent_id"
+
+    @property
+    def n_respondents(self) -> int:
+        return len(self.respondents)
+
+    @property
+    def n_answers(self) -> int:
+        return len(self.answers)
+
+
+def read_export(
+    path: str | Path,
+    year: int,
+    reference: Reference,
+    *,
+    pseudonym_key: bytes | str,
+    layout: str | Path | SourceLayout = "canonical",
+    file_name: str | None = None,
+) -> ParsedExport:
+    """Read, validate and reshape one export file. Raises ExportError naming file, data row and column."""
+    layout = load_layout(layout)
+    raw = read_raw(path, file_name, header_rows=layout.header_rows)
+    return parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=layout)
+
+
+# -- cells to values ----------------------------------------------------------------------------------------------
+def _text_of(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return str(value).lower()
+    if isinstance(value, Number) and float(value).is_integer():  # 1001.0 from a spreadsheet is id "1001"
+        return str(int(value))
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def as_text(column: pd.Series) -> pd.Series:
+    """Cells as text (numbers without a spurious '.0'); NA stays NA. Computed per distinct value."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = pd.Series([_text_of(u) for u in uniques] + [None], dtype=object).take(codes)  # -1 → trailing None
+    return pd.Series(texts.to_numpy(), index=column.index, dtype=object)
+
+
+def _apply_value_labels(column: pd.Series, labels: dict[float, str]) -> pd.Series:
+    """.sav: replace coded values by their value label (codes without a label are kept)."""
+    if not labels:
+        return column
+    mapped = column.map(labels)
+    return mapped.where(mapped.notna(), column)
+
+
+@dataclass(frozen=True)
+class _Classified:
+    value: np.ndarray  # float, NaN where not a number or a code-bearing label
+    is_dont_know: np.ndarray  # bool
+    is_label: np.ndarray  # bool: given as a known label (else a number, or unknown)
+    is_unknown: np.ndarray  # bool: neither a number nor a known label
+
+
+def _classify(cells: pd.Series, reference: Reference) -> _Classified:
+    """Numbers and labels (Norwegian/English, case-insensitive) → code or don't-know, per distinct value."""
+    labels = reference.label_lookup()
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    n = len(uniques)
+    value = np.full(n, np.nan)
+    is_dk = np.zeros(n, dtype=bool)
+    is_label = np.zeros(n, dtype=bool)
+    is_unknown = np.zeros(n, dtype=bool)
+    for k, u in enumerate(uniques):  # distinct cell values: a handful per file
+        if isinstance(u, Number) and not isinstance(u, bool | np.bool_):
+            value[k] = float(u)
+            continue
+        text = str(u).strip()
+        if _NUMBER.match(text):
+            value[k] = float(text.replace(",", "."))
+            continue
+        label = labels.get(normalise_text(text))
+        if label is None:
+            is_unknown[k] = True
+        else:
+            is_label[k] = True
+            is_dk[k] = label.is_dont_know
+            value[k] = np.nan if label.answer_code is None else label.answer_code
+    return _Classified(value[codes], is_dk[codes], is_label[codes], is_unknown[codes])
+
+
+def _parse_timestamps(text: pd.Series, file: str, column: str) -> pd.Series:
+    """ISO 8601 (an offset is converted to UTC, the zone then dropped) or day-first Norwegian dates."""
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    for fmt in _DAYFIRST_FORMATS:
+        todo = parsed.isna() & text.notna()
+        if not todo.any():
+            break
+        parsed = parsed.where(~todo, pd.to_datetime(text.where(todo), format=fmt, errors="coerce", utc=True))
+    bad = parsed.isna() & text.notna()
+    if bad.any():
+        raise ExportError(
+            file,
+            "expected a date and time (ISO 8601 like 2024-03-01 14:05, or 01.03.2024 14:05)",
+            rows=bad[bad].index,
+            column=column,
+        )
+    return parsed.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+
+
+def _parse_flags(text: pd.Series, file: str, column: str) -> pd.Series:
+    keys = normalise_series(text)
+    flags = keys.map({**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)})
+    bad = flags.isna() & keys.notna()
+    if bad.any():
+        raise ExportError(file, "expected a yes/no value (1/0, true/false, ja/nei)", rows=bad[bad].index, column=column)
+    return flags
+
+
+def _quote(values: pd.Series, limit: int = 3) -> str:
+    distinct = [str(v)[:40] for v in pd.unique(values.dropna())]
+    shown = ", ".join(repr(v) for v in distinct[:limit])
+    return shown + (f" and {len(distinct) - limit} more" if len(distinct) > limit else "")
+
+
+# -- columns ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Columns:
+    fields: dict[str, str]  # metadata field → export column
+    items: dict[str, str]  # export column → item_id (in file order)
+
+
+def _map_columns(raw: RawExport, year: int, reference: Reference, layout: SourceLayout) -> _Columns:
+    file = raw.file
+    column_map = reference.column_map(year)
+    all_items = {normalise_text(i): i for i in reference.items["item_id"]}
+    fields: dict[str, str] = {}
+    items: dict[str, str] = {}
+    unknown: list[str] = []
+    for column in raw.frame.columns:
+        field_name = layout.field_for(column)
+        if field_name is not None:
+            if field_name in fields:
+                raise ExportError(
+                    file, f"two columns hold {field_name}: {fields[field_name]!r} and {column!r}", column=column
+                )
+            fields[field_name] = column
+        elif normalise_text(column) in column_map:
+            item_id = column_map[normalise_text(column)]
+            twin = next((c for c, i in items.items() if i == item_id), None)
+            if twin is not None:
+                raise ExportError(file, f"two columns map to item {item_id}: {twin!r} and {column!r}", column=column)
+            items[column] = item_id
+        elif not layout.is_dropped(column):
+            unknown.append(column)
+    if unknown and layout.unknown_columns == "error":
+        column = unknown[0]
+        key = normalise_text(column)
+        if key in all_items:
+            problem = f"item {all_items[key]} is not asked in {year} (see first_year/last_year in seeds/items.csv)"
+        elif _LOOKS_LIKE_QUESTION.match(column):
+            problem = (
+                f"looks like a question but maps to no item_id for {year}: expected an item_id of seeds/items.csv "
+                f"or a source_column of seeds/item_crosswalk.csv for {year}"
+            )
+        else:
+            problem = (
+                f"unknown column: not a question of {year}, not a column of layout {layout.name!r} and not in its "
+                "drop list"
+            )
+        if len(unknown) > 1:
+            problem += f" (other unknown columns: {', '.join(repr(c) for c in unknown[1:6])})"
+        raise ExportError(file, problem, column=column)
+    for field_name in REQUIRED_FIELDS:
+        if field_name not in fields:
+            aliases = ", ".join(repr(a) for a in layout.columns.get(field_name, ())[:4])
+            raise ExportError(
+                file, f"no {field_name} column (expected a column named one of {aliases}, …)", column=field_name
+            )
+    if not items:
+        raise ExportError(file, f"no question columns: expected columns named by the item_ids asked in {year}")
+    return _Columns(fields, items)
+
+
+# -- the whole export ---------------------------------------------------------------------------------------------
+def parse_export(
+    raw: RawExport,
+    year: int,
+    reference: Reference,
+    *,
+    pseudonym_key: bytes | str,
+    layout: str | Path | SourceLayout = "canonical",
+) -> ParsedExport:
+    layout = load_layout(layout)
+    file = raw.file
+    frame = raw.frame
+    columns = _map_columns(raw, year, reference, layout)
+
+    def text_column(field_name: str) -> pd.Series:
+        column = columns.fields.get(field_name)
+        if column is None:
+            return pd.Series(None, index=frame.index, dtype=object)
+        return as_text(_apply_value_labels(frame[column], raw.value_labels.get(column, {})))
+
+    # Respondent id: present and unique within the file (the id itself is never quoted).
+    rid_column = columns.fields["respondent_id"]
+    raw_ids = text_column("respondent_id")
+    if raw_ids.isna().any():
+        raise ExportError(file, "missing respondent id", rows=raw_ids[raw_ids.isna()].index, column=rid_column)
+    duplicated = raw_ids.duplicated(keep=False)
+    if duplicated.any():
+        raise ExportError(
+            file,
+            "duplicate respondent id: every row must have its own id",
+            rows=duplicated[duplicated].index,
+            column=rid_column,
+        )
+
+    # Company: by company_id or company_name as in seeds/companies.csv.
+    company_column = columns.fields["company"]
+    company_text = text_column("company")
+    if company_text.isna().any():
+        raise ExportError(file, "missing company", rows=company_text[company_text.isna()].index, column=company_column)
+    company_id = reference.resolve_companies(company_text)
+    unknown = company_id.isna()
+    if unknown.any():
+        raise ExportError(
+            file,
+            f"unknown company {_quote(company_text[unknown])}: expected a company_id or company_name of "
+            "seeds/companies.csv",
+            rows=unknown[unknown].index,
+            column=company_column,
+        )
+
+    answers = _answers(raw, columns, year, reference, layout)
+
+    respondents = pd.DataFrame(index=frame.index)
+    respondents["year"] = year
+    respondents["respondent_id"] = pseudonymise(raw_ids, pseudonym_key)
+    respondents["company_id"] = company_id.astype(object)
+    for field_name in _TEXT_FIELDS:
+        respondents[field_name] = text_column(field_name)
+    submitted = text_column("submitted_at")
+    respondents["submitted_at"] = (
+        _parse_timestamps(submitted, file, columns.fields["submitted_at"])
+        if "submitted_at" in columns.fields
+        else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
+    )
+    if "is_complete" in columns.fields:
+        flags = _parse_flags(text_column("is_complete"), file, columns.fields["is_complete"])
+        respondents["is_complete"] = flags.astype(bool)
+    else:  # complete = every question column of the file answered or marked don't-know
+        per_row = answers.groupby("data_row").size().reindex(frame.index, fill_value=0)
+        respondents["is_complete"] = per_row.eq(len(columns.items))
+
+    answers = answers.join(respondents[["respondent_id", "company_id"]])
+    answers["year"] = year
+    return ParsedExport(
+        file=file,
+        source_format=raw.source_format,
+        respondents=respondents[RESPONDENT_COLUMNS],
+        answers=answers[ANSWER_COLUMNS],
+        respondent_id_column=rid_column,
+    )
+
+
+def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference, layout: SourceLayout) -> pd.DataFrame:
+    """Long answers (data_row, source_column, item_id, answer_value, is_dont_know); raises on the first bad column."""
+    file = raw.file
+    item_columns = list(columns.items)
+    wide = raw.frame[item_columns]
+    long = wide.melt(var_name="source_column", value_name="cell", ignore_index=False).dropna(subset=["cell"])
+    long.index.name = "data_row"
+    long = long.reset_index()
+    long["item_id"] = long["source_column"].map(columns.items)
+    classified = _classify(long["cell"], reference)
+    value = pd.Series(classified.value, index=long.index)
+    is_dk = pd.Series(classified.is_dont_know, index=long.index)
+    is_number = ~pd.Series(classified.is_label | classified.is_unknown, index=long.index)
+    keep = pd.Series(True, index=long.index)
+
+    # Declared special codes of the layout, then (for .sav) codes whose value label is a don't-know label or that
+    # are declared user-missing in the file.
+    keep &= ~(is_number & value.isin(layout.missing_codes))
+    for item_or_all, codes in layout.dont_know_codes.items():
+        applies = long["item_id"].eq(item_or_all) if item_or_all != "*" else True
+        is_dk |= is_number & applies & value.isin(codes)
+    label_lookup = reference.label_lookup()
+    given = value.copy()
+    for column in item_columns:
+        in_column = long["source_column"].eq(column) & is_number
+        for lo, hi in raw.user_missing.get(column, []):
+            missing = in_column & given.between(lo, hi)
+            labelled_dk = missing & given.isin(_dont_know_codes(raw.value_labels.get(column, {}), label_lookup))
+            keep &= ~(missing & ~labelled_dk)
+        # .sav value labels that are answer labels decide the code (or don't-know) for their codes.
+        recode = {
+            float(code): found
+            for code, label in raw.value_labels.get(column, {}).items()
+            if (found := label_lookup.get(normalise_text(label))) is not None
+        }
+        if recode:
+            labelled = in_column & given.isin(list(recode))
+            codes = {c: (np.nan if f.answer_code is None else f.answer_code) for c, f in recode.items()}
+            is_dk |= labelled & given.map({c: f.is_dont_know for c, f in recode.items()}).eq(True)
+            value = value.where(~labelled, given.map(codes))
+
+    scales = reference.item_scales()
+    scale_min = long["item_id"].map(scales["scale_min"])
+    scale_max = long["item_id"].map(scales["scale_max"])
+    is_whole = np.isclose(value.fillna(0) % 1, 0)
+    bad_value = (
+        keep
+        & ~is_dk
+        & ~pd.Series(classified.is_unknown, index=long.index)
+        & ((value < scale_min) | (value > scale_max) | ~is_whole)
+    )
+    bad_label = keep & pd.Series(classified.is_unknown, index=long.index)
+    problems = bad_value | bad_label
+    if problems.any():
+        column = next(c for c in item_columns if (problems & long["source_column"].eq(c)).any())
+        in_column = long["source_column"].eq(column)
+        lo, hi = scales.loc[columns.items[column]]
+        expected = (
+            f"expected a whole number from {_fmt(lo)} to {_fmt(hi)}, an answer label of seeds/answer_labels.csv "
+            "or a don't-know"
+        )
+        if (bad_value & in_column).any():
+            rows = long.loc[bad_value & in_column, "data_row"]
+            problem = f"value {_quote(long.loc[bad_value & in_column, 'cell'])} is out of range: {expected}"
+        else:
+            rows = long.loc[bad_label & in_column, "data_row"]
+            problem = f"unknown answer label {_quote(long.loc[bad_label & in_column, 'cell'])}: {expected}"
+        others = long.loc[problems & ~in_column, "source_column"].nunique()
+        if others:
+            problem += f" ({others} more column{'s' if others > 1 else ''} with invalid values)"
+        raise ExportError(file, problem, rows=rows.unique(), column=column)
+
+    long["answer_value"] = value.where(~is_dk).astype(float)
+    long["is_dont_know"] = is_dk.astype(bool)
+    long = long[keep]
+    long["source_column"] = long["source_column"].astype(object)
+    # Order: respondent by respondent in file order, questions in column order.
+    position = {c: i for i, c in enumerate(item_columns)}
+    long = long.assign(_pos=long["source_column"].map(position)).sort_values(["data_row", "_pos"], kind="stable")
+    return long.set_index("data_row")[["source_column", "item_id", "answer_value", "is_dont_know"]]
+
+
+def _dont_know_codes(value_labels: dict[float, str], label_lookup: dict) -> list[float]:
+    return [
+        float(code)
+        for code, label in value_labels.items()
+        if (found := label_lookup.get(normalise_text(label))) is not None and found.is_dont_know
+    ]
+
+
+def _fmt(number: float) -> str:
+    return str(int(number)) if math.isfinite(number) and float(number).is_integer() else str(number)
