@@ -44,7 +44,7 @@ joined as (
     from answers
     inner join items_asked
         on answers.year = items_asked.year
-        and answers.item_id = items_asked.item_id
+            and answers.item_id = items_asked.item_id
     left join companies
         on answers.company_id = companies.company_id
 

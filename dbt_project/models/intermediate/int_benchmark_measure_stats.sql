@@ -119,10 +119,10 @@ final as (
     from company_distribution
     left join pooled
         on company_distribution.year = pooled.year
-        and company_distribution.benchmark_scope = pooled.benchmark_scope
-        and company_distribution.benchmark_id = pooled.benchmark_id
-        and company_distribution.measure_type = pooled.measure_type
-        and company_distribution.measure_id = pooled.measure_id
+            and company_distribution.benchmark_scope = pooled.benchmark_scope
+            and company_distribution.benchmark_id = pooled.benchmark_id
+            and company_distribution.measure_type = pooled.measure_type
+            and company_distribution.measure_id = pooled.measure_id
 
 )
 

@@ -54,11 +54,11 @@ others as (
     from scopes as company
     left join scopes as other
         on company.year = other.year
-        and company.benchmark_scope = other.benchmark_scope
-        and company.benchmark_id = other.benchmark_id
-        and company.measure_type = other.measure_type
-        and company.measure_id = other.measure_id
-        and company.company_id != other.company_id
+            and company.benchmark_scope = other.benchmark_scope
+            and company.benchmark_id = other.benchmark_id
+            and company.measure_type = other.measure_type
+            and company.measure_id = other.measure_id
+            and company.company_id != other.company_id
     group by
         company.year,
         company.benchmark_scope,
@@ -96,12 +96,12 @@ loo as (
         case
             when others.loo_n_respondents > 1
                 then greatest(
-                    (
-                        others.loo_sum_sq_score
-                        - others.loo_sum_score * others.loo_sum_score / others.loo_n_respondents
-                    ) / (others.loo_n_respondents - 1),
-                    0
-                )
+                        (
+                            others.loo_sum_sq_score
+                            - others.loo_sum_score * others.loo_sum_score / others.loo_n_respondents
+                        ) / (others.loo_n_respondents - 1),
+                        0
+                    )
         end as benchmark_variance,
         others.loo_max_company_n * 1.0 / nullif(others.loo_n_respondents, 0) as loo_max_company_share
     from others
@@ -137,14 +137,14 @@ joined as (
     from loo
     inner join company_stats
         on loo.year = company_stats.year
-        and loo.company_id = company_stats.company_id
-        and loo.measure_type = company_stats.measure_type
-        and loo.measure_id = company_stats.measure_id
+            and loo.company_id = company_stats.company_id
+            and loo.measure_type = company_stats.measure_type
+            and loo.measure_id = company_stats.measure_id
     left join previous
         on loo.year = previous.year
-        and loo.company_id = previous.company_id
-        and loo.measure_type = previous.measure_type
-        and loo.measure_id = previous.measure_id
+            and loo.company_id = previous.company_id
+            and loo.measure_type = previous.measure_type
+            and loo.measure_id = previous.measure_id
 
 ),
 

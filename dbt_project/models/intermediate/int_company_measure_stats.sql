@@ -29,7 +29,7 @@ with_population as (
     from respondent_measures
     left join invited_headcount
         on respondent_measures.year = invited_headcount.year
-        and respondent_measures.company_id = invited_headcount.company_id
+            and respondent_measures.company_id = invited_headcount.company_id
 
 ),
 
@@ -90,9 +90,9 @@ final as (
     from spine
     left join stats
         on spine.year = stats.year
-        and spine.company_id = stats.company_id
-        and spine.measure_type = stats.measure_type
-        and spine.measure_id = stats.measure_id
+            and spine.company_id = stats.company_id
+            and spine.measure_type = stats.measure_type
+            and spine.measure_id = stats.measure_id
 
 )
 

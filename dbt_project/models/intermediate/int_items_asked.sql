@@ -27,8 +27,8 @@ final as (
         items.sort_order
     from survey_years
     inner join items
-        on (items.first_year is null or items.first_year <= survey_years.year)
-        and (items.last_year is null or survey_years.year <= items.last_year)
+        on (items.first_year is null or survey_years.year >= items.first_year)
+            and (items.last_year is null or survey_years.year <= items.last_year)
 
 )
 

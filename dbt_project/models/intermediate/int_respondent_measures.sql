@@ -119,13 +119,13 @@ theme_rows as (
     from theme_scores
     left join theme_counts
         on theme_scores.year = theme_counts.year
-        and theme_scores.company_id = theme_counts.company_id
-        and theme_scores.respondent_id = theme_counts.respondent_id
-        and theme_scores.theme_id = theme_counts.theme_id
+            and theme_scores.company_id = theme_counts.company_id
+            and theme_scores.respondent_id = theme_counts.respondent_id
+            and theme_scores.theme_id = theme_counts.theme_id
     left join measures
         on theme_scores.year = measures.year
-        and measures.measure_type = 'theme'
-        and theme_scores.theme_id = measures.measure_id
+            and measures.measure_type = 'theme'
+            and theme_scores.theme_id = measures.measure_id
 
 ),
 
@@ -148,8 +148,8 @@ index_rows as (
     from respondent_index
     left join index_counts
         on respondent_index.year = index_counts.year
-        and respondent_index.company_id = index_counts.company_id
-        and respondent_index.respondent_id = index_counts.respondent_id
+            and respondent_index.company_id = index_counts.company_id
+            and respondent_index.respondent_id = index_counts.respondent_id
 
 ),
 

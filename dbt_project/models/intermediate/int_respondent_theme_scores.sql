@@ -65,9 +65,9 @@ final as (
         on respondents.year = themes_asked.year
     left join answered
         on respondents.year = answered.year
-        and respondents.company_id = answered.company_id
-        and respondents.respondent_id = answered.respondent_id
-        and themes_asked.theme_id = answered.theme_id
+            and respondents.company_id = answered.company_id
+            and respondents.respondent_id = answered.respondent_id
+            and themes_asked.theme_id = answered.theme_id
 
 )
 

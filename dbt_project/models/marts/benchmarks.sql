@@ -43,7 +43,7 @@ final as (
         suppression_reason is not null as suppressed,
         cast(suppression_reason as varchar) as suppression_reason
     from decided
-    order by year, benchmark_scope desc, benchmark_id, sort_order, measure_type, measure_id
+    order by year asc, benchmark_scope desc, benchmark_id asc, sort_order asc, measure_type asc, measure_id asc
 
 )
 

@@ -42,7 +42,7 @@ final as (
         suppression_reason is not null as suppressed,
         cast(suppression_reason as varchar) as suppression_reason
     from decided
-    order by year, company_id, benchmark_scope desc, sort_order, measure_type, measure_id
+    order by year asc, company_id asc, benchmark_scope desc, sort_order asc, measure_type asc, measure_id asc
 
 )
 

@@ -32,9 +32,9 @@ deduplicated as (
     select *
     from renamed
     qualify row_number() over (
-        partition by year, company_id, respondent_id
-        order by loaded_at desc, file_name desc
-    ) = 1
+            partition by year, company_id, respondent_id
+            order by loaded_at desc, file_name desc
+        ) = 1
 
 )
 
