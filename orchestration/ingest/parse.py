@@ -396,7 +396,7 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
         )
         if (bad_value & in_column).any():
             rows = long.loc[bad_value & in_column, "data_row"]
-            problem = f"value {_quote(long.loc[bad_value & in_column, 'cell'])} is out of range: {expected}"
+            problem = f"invalid value {_quote(long.loc[bad_value & in_column, 'cell'])}: {expected}"
         else:
             rows = long.loc[bad_label & in_column, "data_row"]
             problem = f"unknown answer label {_quote(long.loc[bad_label & in_column, 'cell'])}: {expected}"
