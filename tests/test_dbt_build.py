@@ -1,0 +1,211 @@
+"""`dbt build` on a small raw warehouse: unit and schema tests pass, and published numbers match an independent
+pandas computation of the methodology (../shared/docs/methodology.md §1-§4, §6)."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from raw_warehouse import build_raw_warehouse  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DBT_PROJECT = REPO / "dbt_project"
+SEEDS = REPO / "seeds"
+DBT = Path(sys.executable).parent / "dbt"
+
+# 4 companies in 2 industries; trygg_forsikring has fewer respondents than min_respondents (5)
+COMPANY_SIZES = {"nordlys_bank": 7, "fjord_sparebank": 6, "kyst_sparebank": 5, "trygg_forsikring": 3}
+YEARS = (2024, 2025)
+
+
+def _fixture_answers() -> pd.DataFrame:
+    rng = np.random.default_rng(20251123)
+    items = pd.read_csv(SEEDS / "items.csv")
+    rows = []
+    for year in YEARS:
+        for company, size in COMPANY_SIZES.items():
+            shift = {"nordlys_bank": 1, "fjord_sparebank": 0, "kyst_sparebank": -1, "trygg_forsikring": 0}[company]
+            for r in range(size):
+                respondent = f"{company}-{year}-{r}"
+                partly = company == "fjord_sparebank" and r == 0  # answers only the first six items
+                for i, item in enumerate(items.itertuples()):
+                    if partly and i >= 6:
+                        continue
+                    if rng.random() < 0.05:  # a blank cell: no row
+                        continue
+                    if rng.random() < 0.06:
+                        rows.append((year, company, respondent, item.item_id, np.nan, True))
+                        continue
+                    value = int(np.clip(rng.integers(2, 6) + shift * (rng.random() < 0.5), 1, 6))
+                    rows.append((year, company, respondent, item.item_id, float(value), False))
+    frame = pd.DataFrame(
+        rows, columns=["year", "company_id", "respondent_id", "item_id", "answer_value", "is_dont_know"]
+    )
+    # the reverse-coded item Q03 and a certain don't-know, so the fixture always has both
+    frame = frame[~((frame.respondent_id == "nordlys_bank-2025-0") & frame.item_id.isin(["Q03", "Q04"]))]
+    extra = pd.DataFrame(
+        [
+            (2025, "nordlys_bank", "nordlys_bank-2025-0", "Q03", 6.0, False),
+            (2025, "nordlys_bank", "nordlys_bank-2025-0", "Q04", np.nan, True),
+        ],
+        columns=frame.columns,
+    )
+    return pd.concat([frame, extra], ignore_index=True)
+
+
+def _respondent_indices(answers: pd.DataFrame) -> pd.DataFrame:
+    """Independent implementation of methodology §1-§2: one row per respondent with the overall index."""
+    items = pd.read_csv(SEEDS / "items.csv")
+    a = answers.merge(items, on="item_id")
+    asked = (a.first_year.isna() | (a.first_year <= a.year)) & (a.last_year.isna() | (a.year <= a.last_year))
+    a = a[asked]
+    valid = a[~a.is_dont_know].copy()
+    x = np.where(valid.reverse_coded, valid.scale_min + valid.scale_max - valid.answer_value, valid.answer_value)
+    valid["item_index"] = (x - valid.scale_min) / (valid.scale_max - valid.scale_min) * 100
+    n_items = items.groupby("theme_id").size()  # every seed item is asked in the fixture years
+    themes = (
+        valid.groupby(["year", "company_id", "respondent_id", "theme_id"])
+        .item_index.agg(["mean", "count"])
+        .reset_index()
+    )
+    themes["needed"] = themes.theme_id.map(lambda t: math.ceil(n_items[t] / 2))
+    themes["theme_score"] = themes["mean"].where(themes["count"] >= themes["needed"])
+    n_themes = items.theme_id.nunique()
+    respondents = answers[["year", "company_id", "respondent_id"]].drop_duplicates()
+    scored = themes.groupby(["year", "company_id", "respondent_id"]).theme_score.agg(["mean", "count"]).reset_index()
+    respondents = respondents.merge(scored, how="left", on=["year", "company_id", "respondent_id"])
+    respondents["index"] = respondents["mean"].where(respondents["count"] >= math.ceil(n_themes / 2))
+    return respondents[["year", "company_id", "respondent_id", "index"]]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, pd.DataFrame, subprocess.CompletedProcess]:
+    tmp = tmp_path_factory.mktemp("dbt_build")
+    warehouse = tmp / "warehouse.duckdb"
+    answers = _fixture_answers()
+    build_raw_warehouse(warehouse, answers)
+    env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [
+            str(DBT), "build", "--profiles-dir", ".", "--target", "dev",
+            "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+        ],
+        cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    return warehouse, answers, result
+
+
+def _query(warehouse: Path, sql: str) -> pd.DataFrame:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.sql(sql).df()
+    finally:
+        con.close()
+
+
+def test_dbt_build_passes_unit_and_schema_tests(built):
+    _, _, result = built
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert "unit test" in result.stdout
+    assert "ERROR=0" in result.stdout
+
+
+def test_company_index_matches_pandas(built):
+    warehouse, answers, _ = built
+    expected = _respondent_indices(answers).groupby(["year", "company_id"])["index"].mean()
+    published = _query(
+        warehouse,
+        "select year, company_id, index_0_100, n_respondents from published.company_scores "
+        "where measure_type = 'index' and not suppressed",
+    ).set_index(["year", "company_id"])
+    assert len(published) == 2 * 3
+    for key, row in published.iterrows():
+        assert row.index_0_100 == pytest.approx(expected[key], abs=1e-9)
+
+
+def test_national_benchmark_is_respondent_weighted(built):
+    warehouse, answers, _ = built
+    indices = _respondent_indices(answers)
+    published = _query(
+        warehouse,
+        "select year, index_0_100, n_respondents, n_companies from published.benchmarks "
+        "where measure_type = 'index' and benchmark_scope = 'national'",
+    ).set_index("year")
+    for year in YEARS:
+        of_year = indices[indices.year == year]["index"].dropna()
+        assert published.loc[year, "n_respondents"] == len(of_year)
+        assert published.loc[year, "n_companies"] == 4
+        assert published.loc[year, "index_0_100"] == pytest.approx(of_year.mean(), abs=1e-9)
+
+
+def test_leave_one_out_gap_and_welch_p_value(built):
+    warehouse, answers, _ = built
+    indices = _respondent_indices(answers).dropna(subset=["index"])
+    of_year = indices[indices.year == 2025]
+    own = of_year[of_year.company_id == "nordlys_bank"]["index"]
+    others = of_year[of_year.company_id != "nordlys_bank"]["index"]
+    row = _query(
+        warehouse,
+        "select * from published.company_vs_benchmark where year = 2025 and company_id = 'nordlys_bank' "
+        "and benchmark_scope = 'national' and measure_type = 'index'",
+    ).iloc[0]
+    assert not row.suppressed
+    assert row.benchmark_index == pytest.approx(others.mean(), abs=1e-9)
+    assert row.gap == pytest.approx(own.mean() - others.mean(), abs=1e-9)
+    welch = stats.ttest_ind(own, others, equal_var=False)
+    assert row.p_value == pytest.approx(welch.pvalue, abs=1e-6)
+
+
+def test_p_values_match_scipy_everywhere(built):
+    warehouse, _, _ = built
+    tests = _query(
+        warehouse,
+        "select gap_t as t, gap_df as df, p_value as p from intermediate.int_company_vs_benchmark "
+        "where gap_t is not null union all "
+        "select yoy_t, yoy_df, yoy_p_value from intermediate.int_company_vs_benchmark where yoy_t is not null",
+    )
+    assert len(tests) > 50
+    expected = 2 * stats.t.sf(np.abs(tests.t), tests.df)
+    assert np.max(np.abs(expected - tests.p)) < 1e-6
+
+
+def test_small_company_is_suppressed_with_null_values(built):
+    warehouse, _, _ = built
+    rows = _query(
+        warehouse,
+        "select * from published.company_scores where company_id = 'trygg_forsikring'",
+    )
+    assert len(rows) > 0  # the rows are kept
+    assert rows.suppressed.all()
+    assert (rows.suppression_reason == "min_respondents").all()
+    assert (rows.n_respondents <= 3).all()
+    value_columns = ["mean_score", "index_0_100", "sd", "ci_low", "ci_high", "favorable_pct", "dont_know_pct"]
+    assert rows[value_columns].isna().all().all()
+    # an industry with a single company is not published as a benchmark
+    insurance = _query(
+        warehouse, "select * from published.benchmarks where benchmark_id = 'insurance'"
+    )
+    assert insurance.suppressed.all()
+    assert set(insurance.suppression_reason) <= {"min_respondents", "min_companies"}
+    assert insurance.index_0_100.isna().all()
+
+
+def test_reverse_coded_item_and_dont_know(built):
+    warehouse, _, _ = built
+    scored = _query(
+        warehouse,
+        "select item_id, answer_value, score_raw, item_index, is_dont_know from intermediate.int_answers_scored "
+        "where respondent_id = 'nordlys_bank-2025-0' and item_id in ('Q03', 'Q04') order by item_id",
+    )
+    assert scored.iloc[0].tolist() == ["Q03", 6.0, 1.0, 0.0, False]
+    assert scored.iloc[1].is_dont_know and pd.isna(scored.iloc[1].score_raw)
