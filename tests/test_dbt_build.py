@@ -97,10 +97,22 @@ def built(tmp_path_factory) -> tuple[Path, pd.DataFrame, subprocess.CompletedPro
     env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
         [
-            str(DBT), "build", "--profiles-dir", ".", "--target", "dev",
-            "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+            str(DBT),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--target",
+            "dev",
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
         ],
-        cwd=DBT_PROJECT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=DBT_PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     return warehouse, answers, result
 
@@ -192,9 +204,7 @@ def test_small_company_is_suppressed_with_null_values(built):
     value_columns = ["mean_score", "index_0_100", "sd", "ci_low", "ci_high", "favorable_pct", "dont_know_pct"]
     assert rows[value_columns].isna().all().all()
     # an industry with a single company is not published as a benchmark
-    insurance = _query(
-        warehouse, "select * from published.benchmarks where benchmark_id = 'insurance'"
-    )
+    insurance = _query(warehouse, "select * from published.benchmarks where benchmark_id = 'insurance'")
     assert insurance.suppressed.all()
     assert set(insurance.suppression_reason) <= {"min_respondents", "min_companies"}
     assert insurance.index_0_100.isna().all()
