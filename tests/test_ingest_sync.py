@@ -188,11 +188,12 @@ def test_other_files_still_load_beside_a_bad_one(warehouse: Path, landing: Path,
 
 
 def test_a_respondent_in_two_files_is_rejected(warehouse: Path, landing: Path, reference: Reference):
-    (landing / "later.csv").write_text(OTHER.replace("x-1", "r-0003"), encoding="utf-8")
+    (landing / "later.csv").write_text("respondent_id,company,Q01\nr-0003,Fjelltele,4\n", encoding="utf-8")
     report = sync(warehouse, landing, reference)
     failed = {f.file_name: f.error for f in report.failed}
     assert list(failed) == ["nordlys.csv"]  # later.csv sorts first and loaded r-0003
     error = failed["nordlys.csv"]
+    assert "nordlys.csv, data row 3" in error and "'later.csv'" in error
     assert "already loaded" in error and "column 'respondent_id'" in error and "r-0003" not in error
 
 
