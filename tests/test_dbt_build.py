@@ -219,3 +219,22 @@ def test_reverse_coded_item_and_dont_know(built):
     )
     assert scored.iloc[0].tolist() == ["Q03", 6.0, 1.0, 0.0, False]
     assert scored.iloc[1].is_dont_know and pd.isna(scored.iloc[1].score_raw)
+
+
+def test_confidence_interval_uses_student_t_and_finite_population_correction(built):
+    warehouse, answers, _ = built
+    indices = _respondent_indices(answers).dropna(subset=["index"])
+    invited = pd.read_csv(SEEDS / "invited_headcount.csv").set_index(["year", "company_id"])["invited"]
+    published = _query(
+        warehouse,
+        "select year, company_id, index_0_100, sd, ci_low, ci_high from published.company_scores "
+        "where measure_type = 'index' and not suppressed",
+    )
+    for row in published.itertuples():
+        scores = indices[(indices.year == row.year) & (indices.company_id == row.company_id)]["index"]
+        n, big_n = len(scores), invited[(row.year, row.company_id)]
+        se = scores.std(ddof=1) / math.sqrt(n) * math.sqrt((big_n - n) / (big_n - 1))
+        half_width = stats.t.ppf(0.975, n - 1) * se
+        assert row.sd == pytest.approx(scores.std(ddof=1), abs=1e-9)
+        assert row.ci_low == pytest.approx(scores.mean() - half_width, abs=1e-6)
+        assert row.ci_high == pytest.approx(scores.mean() + half_width, abs=1e-6)
