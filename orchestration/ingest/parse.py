@@ -341,6 +341,8 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
     long = wide.melt(var_name="source_column", value_name="cell", ignore_index=False).dropna(subset=["cell"])
     long.index.name = "data_row"
     long = long.reset_index()
+    # Categoricals: per-column comparisons below compare small integer codes, not millions of strings.
+    long["source_column"] = pd.Categorical(long["source_column"], categories=item_columns)
     long["item_id"] = long["source_column"].map(columns.items)
     classified = _classify(long["cell"], reference)
     value = pd.Series(classified.value, index=long.index)
@@ -357,6 +359,8 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
     label_lookup = reference.label_lookup()
     given = value.copy()
     for column in item_columns:
+        if column not in raw.value_labels and column not in raw.user_missing:
+            continue
         in_column = long["source_column"].eq(column) & is_number
         for lo, hi in raw.user_missing.get(column, []):
             missing = in_column & given.between(lo, hi)
@@ -375,8 +379,8 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
             value = value.where(~labelled, given.map(codes))
 
     scales = reference.item_scales()
-    scale_min = long["item_id"].map(scales["scale_min"])
-    scale_max = long["item_id"].map(scales["scale_max"])
+    scale_min = long["item_id"].map(scales["scale_min"]).astype(float)
+    scale_max = long["item_id"].map(scales["scale_max"]).astype(float)
     is_whole = np.isclose(value.fillna(0) % 1, 0)
     bad_value = (
         keep
@@ -408,10 +412,10 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
     long["answer_value"] = value.where(~is_dk).astype(float)
     long["is_dont_know"] = is_dk.astype(bool)
     long = long[keep]
-    long["source_column"] = long["source_column"].astype(object)
     # Order: respondent by respondent in file order, questions in column order.
-    position = {c: i for i, c in enumerate(item_columns)}
-    long = long.assign(_pos=long["source_column"].map(position)).sort_values(["data_row", "_pos"], kind="stable")
+    long = long.assign(_pos=long["source_column"].cat.codes).sort_values(["data_row", "_pos"], kind="stable")
+    long["source_column"] = long["source_column"].astype(object)
+    long["item_id"] = long["item_id"].astype(object)
     return long.set_index("data_row")[["source_column", "item_id", "answer_value", "is_dont_know"]]
 
 
