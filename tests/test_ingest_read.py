@@ -204,3 +204,18 @@ def test_every_layout_in_sources_loads_and_names_the_required_columns() -> None:
     assert "canonical" in {layout.name for layout in layouts}
     for layout in layouts:
         assert layout.columns.get("respondent_id") and layout.columns.get("company")
+
+
+def test_utf16_tab_separated_export(reference: Reference, tmp_path: Path) -> None:
+    path = tmp_path / "surveyxact.csv"
+    path.write_bytes("respondent_id\tcompany\tQ01\r\na\tBølge Mobil\tVet ikke\r\n".encode("utf-16"))
+    parsed = read_export(path, 2023, reference, pseudonym_key=KEY)
+    assert parsed.respondents["company_id"].tolist() == ["bolge_mobil"]
+    assert parsed.answers["is_dont_know"].tolist() == [True]
+
+
+def test_excel_sep_hint_line(reference: Reference, tmp_path: Path) -> None:
+    path = tmp_path / "hint.csv"
+    path.write_bytes("sep=;\r\nrespondent_id;company;Q01\r\na;Ærlig Reise;2\r\n".encode("cp1252"))
+    parsed = read_export(path, 2023, reference, pseudonym_key=KEY)
+    assert parsed.answers["answer_value"].tolist() == [2.0]

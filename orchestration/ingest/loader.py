@@ -139,12 +139,6 @@ class SyncReport:
         lines += [f"  duplicate {f.file_name} of {f.duplicate_of}" for f in self.duplicates]
         return "\n".join(lines)
 
-    def raise_for_failures(self) -> None:
-        """Raise ExportError listing every failed file (for callers that block on any bad file)."""
-        if self.failed:
-            first = self.failed[0]
-            raise ExportError(first.file_name, "\n".join(f.error or "" for f in self.failed))
-
 
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema raw and its three tables if missing."""
@@ -335,6 +329,8 @@ def sync_year(
                     raise
                 except Exception as e:  # a malformed file must not stop the other files
                     raise ExportError(name, f"cannot read the file: {type(e).__name__}: {str(e)[:200]}") from e
+                if file_sha256(path) != sha:
+                    raise ExportError(name, "the file changed while it was being loaded: sync again")
                 _insert(con, parsed, year, name, sha, load_id, stored_at)
             except ExportError as e:
                 report.files.append(FileResult(name, "failed", file_sha256=sha, error=str(e)))

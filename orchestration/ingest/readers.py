@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +110,11 @@ def read_csv(path: Path, file: str, header_rows: int = 1) -> RawExport:
     text = decode_text(data, file)
     if not text.strip():
         raise ExportError(file, "the file is empty")
-    delimiter = detect_delimiter(text)
+    first_line, _, rest = text.lstrip("\r\n").partition("\n")
+    if re.fullmatch(r"sep=(.)", first_line.strip("\r")):  # Excel's delimiter hint line
+        delimiter, text = first_line.strip("\r")[4], rest
+    else:
+        delimiter = detect_delimiter(text)
     try:
         table = pd.read_csv(
             io.StringIO(text),
