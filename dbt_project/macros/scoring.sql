@@ -29,3 +29,14 @@
 {% macro min_parts_required(n_parts) -%}
     cast(ceil({{ n_parts }} / 2.0) as integer)
 {%- endmacro %}
+
+{#- eNPS points of an answer to the 0-10 "would recommend" item (methodology §5): promoter (9-10) 100, passive (7-8)
+    0, detractor (0-6) -100; null for a don't-know. The mean of the points over a group is % promoters - % detractors. -#}
+{% macro enps_points(value) -%}
+    case
+        when {{ value }} is null then null
+        when {{ value }} >= 9 then 100
+        when {{ value }} >= 7 then 0
+        else -100
+    end
+{%- endmacro %}

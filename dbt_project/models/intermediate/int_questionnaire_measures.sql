@@ -1,6 +1,6 @@
 -- One row per survey year x measure (the overall index, each theme, each item asked that year), with the scale the
 -- measure's mean_score is reported on: the item's own scale; for a theme, the scale its items share (null if mixed);
--- null for the index.
+-- null for the index and eNPS (whose scores run -100..100: promoter 100, passive 0, detractor -100).
 with
 
 items_asked as (
@@ -48,6 +48,7 @@ theme_measures as (
     from items_asked
     left join themes
         on items_asked.theme_id = themes.theme_id
+    where items_asked.theme_id is not null
     group by items_asked.year, items_asked.theme_id
 
 ),
@@ -65,9 +66,26 @@ index_measures as (
 
 ),
 
+-- eNPS (methodology §5) where the 0-10 "would recommend" item (var enps_item_id) is asked: no own scale
+enps_measures as (
+
+    select
+        year,
+        'enps' as measure_type,
+        'enps' as measure_id,
+        cast(null as integer) as scale_min,
+        cast(null as integer) as scale_max,
+        sort_order
+    from items_asked
+    where item_id = '{{ var("enps_item_id") }}'
+
+),
+
 final as (
 
     select * from index_measures
+    union all
+    select * from enps_measures
     union all
     select * from theme_measures
     union all

@@ -1,4 +1,4 @@
--- Long form: one row per respondent x measure (index / theme / item), with the respondent's 0-100 score, the score
+-- Long form: one row per respondent x measure (index / eNPS / theme / item), with the respondent's 0-100 score, the score
 -- on the measure's own scale where it has one, and the respondent's answer counts behind the measure (valid answers
 -- by category and don't-knows), so that group statistics are computed in one place for every measure type.
 with
@@ -60,6 +60,7 @@ theme_counts as (
         sum(n_unfavorable) as n_unfavorable,
         sum(n_dont_know) as n_dont_know
     from answer_counts
+    where theme_id is not null
     group by year, company_id, respondent_id, theme_id
 
 ),
@@ -76,6 +77,7 @@ index_counts as (
         sum(n_unfavorable) as n_unfavorable,
         sum(n_dont_know) as n_dont_know
     from answer_counts
+    where theme_id is not null
     group by year, company_id, respondent_id
 
 ),
@@ -153,9 +155,34 @@ index_rows as (
 
 ),
 
+-- eNPS: the respondent's answer to the 0-10 recommend item as promoter (100), passive (0) or detractor (-100), so
+-- that the group mean of these points is % promoters - % detractors; shares: promoters / passives / detractors.
+enps_rows as (
+
+    select
+        year,
+        company_id,
+        industry_id,
+        respondent_id,
+        'enps' as measure_type,
+        'enps' as measure_id,
+        {{ enps_points('score_raw') }} as score_0_100,
+        score_raw,
+        n_valid_answers,
+        case when {{ enps_points('score_raw') }} = 100 then 1 else 0 end as n_favorable,
+        case when {{ enps_points('score_raw') }} = 0 then 1 else 0 end as n_neutral,
+        case when {{ enps_points('score_raw') }} = -100 then 1 else 0 end as n_unfavorable,
+        n_dont_know
+    from answer_counts
+    where item_id = '{{ var("enps_item_id") }}'
+
+),
+
 final as (
 
     select * from index_rows
+    union all
+    select * from enps_rows
     union all
     select * from theme_rows
     union all

@@ -1,5 +1,6 @@
 -- One row per respondent x theme asked that year. The theme score is the mean of the respondent's item indices,
 -- only when at least half (rounded up) of the theme's items asked that year were answered; else null.
+-- Items without a theme (the 0-10 eNPS item) belong to no theme and so not to the overall index.
 with
 
 answers_scored as (
@@ -15,6 +16,7 @@ themes_asked as (
         theme_id,
         count(*) as n_items_asked
     from {{ ref('int_items_asked') }}
+    where theme_id is not null
     group by year, theme_id
 
 ),
@@ -41,6 +43,7 @@ answered as (
         count(*) filter (where is_dont_know) as n_items_dont_know,
         avg(item_index) as mean_item_index
     from answers_scored
+    where theme_id is not null
     group by year, respondent_id, company_id, theme_id
 
 ),
