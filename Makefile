@@ -57,7 +57,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: manifest
-	$(BIN)/python -m tests.bench.run_bench
+	$(BIN)/python -m bench.run_bench
 
 clean:
 	rm -rf data releases .dagster/storage .dagster/history .dagster/schedules .dagster/logs \

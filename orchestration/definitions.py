@@ -1,5 +1,8 @@
 """The Dagster definitions: this module only assembles."""
 
+import sys
+from pathlib import Path
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -35,7 +38,8 @@ def build_definitions(paths: WarehousePaths) -> dg.Definitions:
             "paths": paths,
             # Configured at launch, so the launchpad shows the thresholds with their defaults.
             "disclosure": DisclosureThresholds.configure_at_launch(),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            # dbt from this environment, whether or not the environment is on PATH.
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
         },
         # DuckDB takes one writer at a time: the steps of a run go one after another.
         executor=dg.in_process_executor,

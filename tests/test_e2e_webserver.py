@@ -18,7 +18,7 @@ import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from orchestration.settings import REPO_ROOT
-from tests.conftest import small_survey, write_landing
+from tests.survey_fixtures import small_survey, write_landing
 
 pytestmark = pytest.mark.e2e
 YEAR = 2024
@@ -53,11 +53,39 @@ def _stop_group(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
+def _launch_and_wait(port: int, process: subprocess.Popen) -> str:
+    """Launch the yearly release as the UI's launch button does (GraphQL), and wait for it to succeed."""
+    _wait_for_port(port, process, timeout=120)
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    deadline = time.monotonic() + 60
+    while True:  # the code location may still be loading when the port opens
+        try:
+            run_id = client.submit_job_execution(
+                "yearly_index_release", tags={"dagster/partition": str(YEAR)}, run_config={}
+            )
+            break
+        except DagsterGraphQLClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+    status = None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        status = client.get_run_status(run_id)
+        if status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+            break
+        time.sleep(2)
+    assert status == dg.DagsterRunStatus.SUCCESS, f"run {run_id} ended {status}"
+    return run_id
+
+
 def test_release_launched_through_the_webserver(tmp_path: Path) -> None:
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / ".dagster" / "dagster.yaml", home / "dagster.yaml")
-    write_landing(tmp_path / "landing", YEAR, small_survey(YEAR, {"nordlys_bank": 8, "fjelltele": 7, "nordreiser": 6}, 3))
+    write_landing(
+        tmp_path / "landing", YEAR, small_survey(YEAR, {"nordlys_bank": 8, "fjelltele": 7, "nordreiser": 6}, 3)
+    )
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),
@@ -70,40 +98,19 @@ def test_release_launched_through_the_webserver(tmp_path: Path) -> None:
 
     port = _free_port()
     webserver = Path(sys.executable).parent / "dagster-webserver"
-    log = open(tmp_path / "webserver.log", "wb")
-    process = subprocess.Popen(
-        [str(webserver), "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so the whole group can be ended
-    )
-    try:
-        _wait_for_port(port, process, timeout=120)
-        client = DagsterGraphQLClient("127.0.0.1", port_number=port)
-        deadline = time.monotonic() + 60
-        while True:  # the code location may still be loading when the port opens
-            try:
-                run_id = client.submit_job_execution(
-                    "yearly_index_release", tags={"dagster/partition": str(YEAR)}, run_config={}
-                )
-                break
-            except DagsterGraphQLClientError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(2)
-        status = None
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            status = client.get_run_status(run_id)
-            if status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
-                break
-            time.sleep(2)
-        assert status == dg.DagsterRunStatus.SUCCESS, (tmp_path / "webserver.log").read_text()[-3000:]
-    finally:
-        _stop_group(process)
-        log.close()
+    with open(tmp_path / "webserver.log", "wb") as log:
+        process = subprocess.Popen(
+            [str(webserver), "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so the whole group can be ended
+        )
+        try:
+            run_id = _launch_and_wait(port, process)
+        finally:
+            _stop_group(process)
 
     release = tmp_path / "releases" / str(YEAR)
     manifest = json.loads((release / "manifest.json").read_text())

@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import COMPANIES, Harness, expected_respondent_scores, small_survey, write_landing
+from tests.conftest import Harness
+from tests.survey_fixtures import COMPANIES, expected_respondent_scores, small_survey, write_landing
 
 YEAR = 2025
 # Three banks and two telecoms: the national benchmark has five companies; the banks' leave-one-out industry

@@ -1,7 +1,5 @@
 """dbt enters Dagster here: one DbtProject, one @dbt_assets that streams `dbt build` (dbt tests become checks)."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any

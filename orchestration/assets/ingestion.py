@@ -1,8 +1,7 @@
 """Raw survey exports of one year → the warehouse's raw tables (orchestration/ingest does the work)."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import dagster as dg
@@ -14,15 +13,9 @@ from orchestration.resources import WarehousePaths
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            "raw_survey_exports", description="One row per loaded export file of the year's landing folder."
-        ),
-        dg.AssetSpec(
-            "raw_respondents", description="One row per respondent (pseudonymised id, company, groups)."
-        ),
-        dg.AssetSpec(
-            "raw_answers", description="One row per respondent × item answered or marked don't-know."
-        ),
+        dg.AssetSpec("raw_survey_exports", description="One row per loaded export file of the year's landing folder."),
+        dg.AssetSpec("raw_respondents", description="One row per respondent (pseudonymised id, company, groups)."),
+        dg.AssetSpec("raw_answers", description="One row per respondent × item answered or marked don't-know."),
     ],
     check_specs=[
         dg.AssetCheckSpec(
@@ -45,11 +38,12 @@ def raw_survey_tables(context: dg.AssetExecutionContext, paths: WarehousePaths) 
         reference=Reference.from_seeds(Path(paths.seeds_dir)),
         pseudonym_key=paths.pseudonym_key.encode("utf-8"),
     )
-    summary = report.summary()
+    context.log.info(report.summary())
     for error in report.errors():
         context.log.error(error)
+    files = dg.MetadataValue.json([asdict(f) for f in report.files])
     yield dg.MaterializeResult(
-        asset_key="raw_survey_exports", metadata={"files": dg.MetadataValue.json(summary)}
+        asset_key="raw_survey_exports", metadata={"summary": dg.MetadataValue.md(report.summary()), "files": files}
     )
     yield dg.MaterializeResult(asset_key="raw_respondents", metadata={"respondents": report.n_respondents})
     yield dg.MaterializeResult(asset_key="raw_answers", metadata={"answers": report.n_answers})
@@ -60,6 +54,6 @@ def raw_survey_tables(context: dg.AssetExecutionContext, paths: WarehousePaths) 
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "rejected": dg.MetadataValue.json(report.errors()),
-            "files": dg.MetadataValue.json(summary),
+            "files": files,
         },
     )

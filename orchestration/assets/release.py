@@ -1,7 +1,5 @@
 """The yearly release asset: publishes a checked year to releases/<year>/ (see orchestration/release.py)."""
 
-from __future__ import annotations
-
 import dagster as dg
 from dagster._core.events import DagsterEventType
 from dagster_dbt import get_asset_key_for_model
@@ -15,14 +13,11 @@ from orchestration.resources import DisclosureThresholds, WarehousePaths
 def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
     """Every asset check evaluated in this run (dbt tests and Great Expectations suites), for the manifest."""
     records = context.instance.get_records_for_run(
-        run_id=context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        run_id=context.run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
     evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
     return sorted(
-        (
-            {"asset": e.asset_key.to_user_string(), "check": e.check_name, "passed": bool(e.passed)}
-            for e in evaluations
-        ),
+        ({"asset": e.asset_key.to_user_string(), "check": e.check_name, "passed": bool(e.passed)} for e in evaluations),
         key=lambda c: (c["asset"], c["check"]),
     )
 
@@ -42,16 +37,14 @@ def published_release(
     if not checks:
         raise dg.Failure("No checks ran in this run: launch the release with the yearly_index_release job.")
     if failed := [c for c in checks if not c["passed"]]:
-        raise dg.Failure(
-            "Checks failed, nothing published.", metadata={"failed_checks": dg.MetadataValue.json(failed)}
-        )
+        raise dg.Failure("Checks failed, nothing published.", metadata={"failed_checks": dg.MetadataValue.json(failed)})
     release = write_release(
         warehouse_path=paths.warehouse_path,
         releases_dir=paths.releases_dir,
         year=int(context.partition_key),
         thresholds=disclosure.as_dict(),
         checks=checks,
-        run_id=context.run_id,
+        run_id=context.run.run_id,
     )
     return dg.MaterializeResult(
         metadata={

@@ -3,8 +3,6 @@
 GX 1.x takes seconds to import, so it is imported here, inside the call, never at definition load.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

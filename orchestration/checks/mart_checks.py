@@ -4,8 +4,6 @@ One check per mart that has a suite `expectations/published_<mart>.json`; thresh
 DisclosureThresholds, so the check proves the rules the release was built with.
 """
 
-from __future__ import annotations
-
 import dagster as dg
 import duckdb
 from dagster_dbt import get_asset_key_for_model
@@ -41,7 +39,7 @@ def _mart_check(mart: str) -> dg.AssetChecksDefinition:
         with duckdb.connect(paths.warehouse_path, read_only=True) as con:
             frame = (
                 con.execute(f"select * from published.{mart} where year = ?", [int(context.partition_key)])
-                .fetch_arrow_table()
+                .to_arrow_table()
                 .to_pandas()
             )
         id_columns = [c for c in _CELL_COLUMNS if c in frame.columns]
@@ -52,7 +50,5 @@ def _mart_check(mart: str) -> dg.AssetChecksDefinition:
 
 
 mart_checks = [
-    _mart_check(mart)
-    for mart in published_mart_names()
-    if (EXPECTATIONS_DIR / f"published_{mart}.json").exists()
+    _mart_check(mart) for mart in published_mart_names() if (EXPECTATIONS_DIR / f"published_{mart}.json").exists()
 ]

@@ -1,7 +1,5 @@
 """Blocking Great Expectations checks on the raw tables of one survey year, before dbt reads them."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg
@@ -14,7 +12,7 @@ from orchestration.resources import WarehousePaths
 
 def _fetch(paths: WarehousePaths, sql: str, year: int):
     with duckdb.connect(paths.warehouse_path, read_only=True) as con:
-        return con.execute(sql, [year]).fetch_arrow_table().to_pandas()
+        return con.execute(sql, [year]).to_arrow_table().to_pandas()
 
 
 @dg.asset_check(
@@ -51,8 +49,6 @@ def raw_answers_valid(context: dg.AssetCheckExecutionContext, paths: WarehousePa
     partitions_def=survey_years,
     description="Respondent ids unique per company and year.",
 )
-def raw_respondents_valid(
-    context: dg.AssetCheckExecutionContext, paths: WarehousePaths
-) -> dg.AssetCheckResult:
+def raw_respondents_valid(context: dg.AssetCheckExecutionContext, paths: WarehousePaths) -> dg.AssetCheckResult:
     frame = _fetch(paths, "select * from raw.respondents where year = ?", int(context.partition_key))
     return to_check_result(validate_frame(frame, "raw_respondents", id_columns=["file_name", "company_id"]))
