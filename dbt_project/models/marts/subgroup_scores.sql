@@ -1,0 +1,55 @@
+with
+
+subgroup_stats as (
+
+    select * from {{ ref('int_subgroup_measure_stats') }}
+
+),
+
+companies as (
+
+    select * from {{ ref('stg_participants__companies') }}
+
+),
+
+decided as (
+
+    select
+        subgroup_stats.*,
+        companies.company_name,
+        {{ suppression_reason(n_respondents='subgroup_stats.n_respondents') }} as suppression_reason
+    from subgroup_stats
+    left join companies
+        on subgroup_stats.company_id = companies.company_id
+
+),
+
+final as (
+
+    select
+        cast(year as integer) as year,
+        cast(company_id as varchar) as company_id,
+        cast(company_name as varchar) as company_name,
+        cast(industry_id as varchar) as industry_id,
+        cast(breakdown as varchar) as breakdown,
+        cast(subgroup as varchar) as subgroup,
+        cast(measure_type as varchar) as measure_type,
+        cast(measure_id as varchar) as measure_id,
+        cast(n_respondents as integer) as n_respondents,
+        cast({{ disclosed('mean_score') }} as double) as mean_score,
+        cast({{ disclosed('index_0_100') }} as double) as index_0_100,
+        cast({{ disclosed('sd') }} as double) as sd,
+        cast({{ disclosed('ci_low') }} as double) as ci_low,
+        cast({{ disclosed('ci_high') }} as double) as ci_high,
+        cast({{ disclosed('favorable_pct') }} as double) as favorable_pct,
+        cast({{ disclosed('neutral_pct') }} as double) as neutral_pct,
+        cast({{ disclosed('unfavorable_pct') }} as double) as unfavorable_pct,
+        cast({{ disclosed('dont_know_pct') }} as double) as dont_know_pct,
+        suppression_reason is not null as suppressed,
+        cast(suppression_reason as varchar) as suppression_reason
+    from decided
+    order by year, company_id, breakdown, subgroup, sort_order, measure_type, measure_id
+
+)
+
+select * from final
