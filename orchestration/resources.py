@@ -63,10 +63,20 @@ class DisclosureThresholds(dg.ConfigurableResource):
         default=float(_THRESHOLDS["max_company_share"]),
         description="A benchmark where one company holds more than this share of respondents is suppressed.",
     )
+    disclosure_profile: str = Field(
+        default=str(_THRESHOLDS.get("disclosure_profile", "default")),
+        description="Named preset: default, competitors (>= 5 companies, none above 25%) or p_percent (p%-rule).",
+    )
+    min_companies_distribution: int = Field(
+        default=int(_THRESHOLDS.get("min_companies_distribution", 10)),
+        description="Companies a benchmark's company-weighted mean and percentiles need.",
+    )
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | str]:
         return {
             "min_respondents": self.min_respondents,
             "min_companies": self.min_companies,
             "max_company_share": self.max_company_share,
+            "disclosure_profile": self.disclosure_profile,
+            "min_companies_distribution": self.min_companies_distribution,
         }

@@ -72,7 +72,13 @@ def test_release_folder_follows_the_contract(released) -> None:
     root = harness.release_dir(YEAR)
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["year"] == YEAR
-    assert manifest["thresholds"] == {"min_respondents": 5, "min_companies": 3, "max_company_share": 0.5}
+    assert manifest["thresholds"] == {
+        "min_respondents": 5,
+        "min_companies": 3,
+        "max_company_share": 0.5,
+        "disclosure_profile": "default",
+        "min_companies_distribution": 10,
+    }
     assert {"company_scores", "benchmarks", "company_vs_benchmark"} <= set(manifest["tables"])
     assert manifest["checks"] and all(c["passed"] for c in manifest["checks"])
     assert any(c["check"] == "company_scores_publishable" for c in manifest["checks"])
@@ -96,11 +102,7 @@ def test_a_value_outside_the_scale_stops_the_release_and_keeps_the_previous_one(
     result = harness.release(YEAR)
     assert not result.success
     assert (harness.release_dir(YEAR) / "manifest.json").read_text() == before
-    check = next(
-        e.asset_check_evaluation_data
-        for e in result.all_events
-        if e.is_asset_check_evaluation and e.asset_check_evaluation_data.check_name == "all_exports_loaded"
-    )
+    check = next(c for c in result.get_asset_check_evaluations() if c.check_name == "all_exports_loaded")
     assert not check.passed
     assert "fjelltele.csv" in json.dumps(check.metadata["rejected"].value) and "Q05" in json.dumps(
         check.metadata["rejected"].value
@@ -113,9 +115,5 @@ def test_too_few_companies_stops_the_release_and_keeps_the_previous_one(released
     result = harness.release(YEAR, min_companies=6)
     assert not result.success
     assert (harness.release_dir(YEAR) / "manifest.json").read_text() == before
-    failed = [
-        e.asset_check_evaluation_data
-        for e in result.all_events
-        if e.is_asset_check_evaluation and not e.asset_check_evaluation_data.passed
-    ]
+    failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
     assert [c.check_name for c in failed] == ["benchmarks_publishable"]

@@ -1,19 +1,72 @@
 {#- Disclosure control (methodology §6), the ONE place that decides whether a published cell is suppressed.
-    Every argument is a SQL expression or none (rule not applicable to the cell). Rules, in order:
-      n_respondents < var('min_respondents')            -> 'min_respondents' (company, subgroup and benchmark cells)
-      n_companies   < var('min_companies')              -> 'min_companies'   (benchmarks; leave-one-out: OTHER companies)
-      max_company_share > var('max_company_share')      -> 'dominance'       (one company holds too many respondents)
-    Returns the reason, or null when the cell may be published. -#}
-{% macro suppression_reason(n_respondents=none, n_companies=none, max_company_share=none) -%}
+
+    Settings come from dbt_project.yml vars (Dagster passes the chosen values as --vars). var('disclosure_profile')
+    selects a named preset; a preset only ever tightens the configured values:
+      default      min_companies, max_company_share (dominance) as configured
+      competitors  benchmarks between direct competitors: at least 5 companies, none above 25% of the respondents
+      p_percent    at least 5 companies; the p%-rule (p = 25) instead of dominance: the respondents of all companies
+                   but the two largest must be at least p% of the largest company's respondents
+    All respondents of one company count as one contributor (company sizes are respondent counts).
+-#}
+{% macro disclosure_setting(name) -%}
+    {%- set profile = var('disclosure_profile', 'default') -%}
+    {%- set presets = {
+        'default': {},
+        'competitors': {'min_companies': 5, 'max_company_share': 0.25},
+        'p_percent': {'min_companies': 5, 'p_percent': 25},
+    } -%}
+    {%- if profile not in presets -%}
+        {{ exceptions.raise_compiler_error(
+            "disclosure_profile must be one of " ~ (presets.keys() | list | join(', ')) ~ ", not '" ~ profile ~ "'"
+        ) }}
+    {%- endif -%}
+    {%- set preset = presets[profile] -%}
+    {%- if name == 'min_respondents' -%}
+        {{ return(var('min_respondents')) }}
+    {%- elif name == 'min_companies' -%}
+        {{ return([var('min_companies'), preset.get('min_companies', 0)] | max) }}
+    {%- elif name == 'max_company_share' -%}
+        {#- none: the profile uses the p%-rule instead of dominance -#}
+        {%- if 'p_percent' in preset -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {{ return([var('max_company_share'), preset.get('max_company_share', 1.0)] | min) }}
+    {%- elif name == 'p_percent' -%}
+        {{ return(preset.get('p_percent', none)) }}
+    {%- elif name == 'min_companies_distribution' -%}
+        {{ return([var('min_companies_distribution', 10), var('min_companies') + 1] | max) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("unknown disclosure setting '" ~ name ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Every argument is a SQL expression or none (rule not applicable to the cell). Rules, in order:
+      n_respondents < min_respondents                              -> 'min_respondents'
+      n_companies   < min_companies                                -> 'min_companies' (leave-one-out: OTHER companies)
+      largest_n / total_n > max_company_share                      -> 'dominance'  (default, competitors)
+      total_n - largest_n - second_n < p/100 * largest_n           -> 'p_percent'  (p_percent profile)
+    largest_n, second_n and total_n are the respondents of the largest and second-largest company and of all
+    companies in the pool. Returns the reason, or null when the cell may be published. -#}
+{% macro suppression_reason(
+    n_respondents=none, n_companies=none, largest_n=none, second_n=none, total_n=none, max_company_share=none
+) -%}
+    {%- set max_share = disclosure_setting('max_company_share') -%}
+    {%- set p = disclosure_setting('p_percent') -%}
     case
         {%- if n_respondents is not none %}
-        when coalesce({{ n_respondents }}, 0) < {{ var('min_respondents') }} then 'min_respondents'
+        when coalesce({{ n_respondents }}, 0) < {{ disclosure_setting('min_respondents') }} then 'min_respondents'
         {%- endif %}
         {%- if n_companies is not none %}
-        when coalesce({{ n_companies }}, 0) < {{ var('min_companies') }} then 'min_companies'
+        when coalesce({{ n_companies }}, 0) < {{ disclosure_setting('min_companies') }} then 'min_companies'
         {%- endif %}
-        {%- if max_company_share is not none %}
-        when {{ max_company_share }} > {{ var('max_company_share') }} then 'dominance'
+        {%- if max_share is not none and largest_n is not none %}
+        when coalesce({{ largest_n }}, 0) > {{ max_share }} * coalesce({{ total_n }}, 0) then 'dominance'
+        {%- elif max_share is not none and max_company_share is not none %}
+        when {{ max_company_share }} > {{ max_share }} then 'dominance'
+        {%- endif %}
+        {%- if p is not none and largest_n is not none %}
+        when coalesce({{ total_n }}, 0) - coalesce({{ largest_n }}, 0) - coalesce({{ second_n }}, 0)
+            < {{ p / 100.0 }} * coalesce({{ largest_n }}, 0) then 'p_percent'
         {%- endif %}
     end
 {%- endmacro %}

@@ -1,21 +1,9 @@
 with
 
-benchmark_stats as (
-
-    select * from {{ ref('int_benchmark_measure_stats') }}
-
-),
-
+-- the disclosure decision (primary and complementary suppression, distribution threshold): int_benchmark_disclosure
 decided as (
 
-    select
-        *,
-        {{ suppression_reason(
-            n_respondents='n_respondents',
-            n_companies='n_companies',
-            max_company_share='max_company_share'
-        ) }} as suppression_reason
-    from benchmark_stats
+    select * from {{ ref('int_benchmark_disclosure') }}
 
 ),
 
@@ -31,11 +19,13 @@ final as (
         cast(n_companies as integer) as n_companies,
         cast({{ disclosed('mean_score') }} as double) as mean_score,
         cast({{ disclosed('index_0_100') }} as double) as index_0_100,
-        cast({{ disclosed('index_company_weighted') }} as double) as index_company_weighted,
-        cast({{ disclosed('p25') }} as double) as p25,
-        cast({{ disclosed('p50') }} as double) as p50,
-        cast({{ disclosed('p75') }} as double) as p75,
-        cast({{ disclosed('p90') }} as double) as p90,
+        cast(
+            case when distribution_published then {{ disclosed('index_company_weighted') }} end as double
+        ) as index_company_weighted,
+        cast(case when distribution_published then {{ disclosed('p25') }} end as double) as p25,
+        cast(case when distribution_published then {{ disclosed('p50') }} end as double) as p50,
+        cast(case when distribution_published then {{ disclosed('p75') }} end as double) as p75,
+        cast(case when distribution_published then {{ disclosed('p90') }} end as double) as p90,
         cast({{ disclosed('favorable_pct') }} as double) as favorable_pct,
         cast({{ disclosed('neutral_pct') }} as double) as neutral_pct,
         cast({{ disclosed('unfavorable_pct') }} as double) as unfavorable_pct,

@@ -6,16 +6,31 @@ comparisons as (
 
 ),
 
+-- the disclosure decision (company cell, leave-one-out pool, benchmark itself, previous year):
+-- int_comparison_disclosure
+disclosure as (
+
+    select * from {{ ref('int_comparison_disclosure') }}
+
+),
+
 decided as (
 
     select
-        *,
-        {{ suppression_reason(
-            n_respondents='n_respondents',
-            n_companies='n_other_companies',
-            max_company_share='loo_max_company_share'
-        ) }} as suppression_reason
+        comparisons.* exclude (previous_index, yoy_change, yoy_p_value, yoy_significant),
+        disclosure.suppression_reason,
+        case when disclosure.previous_published then comparisons.previous_index end as previous_index,
+        case when disclosure.previous_published then comparisons.yoy_change end as yoy_change,
+        case when disclosure.previous_published then comparisons.yoy_p_value end as yoy_p_value,
+        case when disclosure.previous_published then comparisons.yoy_significant end as yoy_significant
     from comparisons
+    left join disclosure
+        on comparisons.year = disclosure.year
+            and comparisons.company_id = disclosure.company_id
+            and comparisons.benchmark_scope = disclosure.benchmark_scope
+            and comparisons.benchmark_id = disclosure.benchmark_id
+            and comparisons.measure_type = disclosure.measure_type
+            and comparisons.measure_id = disclosure.measure_id
 
 ),
 
