@@ -6,21 +6,55 @@ distribution as (
 
 ),
 
--- company cells need min_respondents; industry and national cells are benchmarks and follow the benchmark rules
+-- the disclosure layer: a company's distribution follows the company's item cell (int_company_disclosure), an
+-- industry or national one the benchmark of the item (int_benchmark_disclosure, incl. complementary suppression),
+-- so that a distribution never reveals a withheld score; and the scope's own answers need min_respondents
+company_disclosure as (
+
+    select * from {{ ref('int_company_disclosure') }}
+
+),
+
+benchmark_disclosure as (
+
+    select * from {{ ref('int_benchmark_disclosure') }}
+
+),
+
 decided as (
 
     select
-        *,
-        case
-            when scope = 'company'
-                then {{ suppression_reason(n_respondents='n_respondents') }}
-            else {{ suppression_reason(
-                n_respondents='n_respondents',
-                n_companies='n_companies',
-                max_company_share='max_company_share'
-            ) }}
-        end as suppression_reason
+        distribution.*,
+        coalesce(
+            case
+                when distribution.scope = 'company'
+                    then {{ suppression_reason(n_respondents='distribution.n_respondents') }}
+                else {{ suppression_reason(
+                    n_respondents='distribution.n_respondents',
+                    n_companies='distribution.n_companies',
+                    max_company_share='distribution.max_company_share'
+                ) }}
+            end,
+            case
+                when distribution.scope = 'company'
+                    then company_disclosure.suppression_reason
+                else benchmark_disclosure.suppression_reason
+            end
+        ) as suppression_reason
     from distribution
+    left join company_disclosure
+        on distribution.scope = 'company'
+            and distribution.year = company_disclosure.year
+            and distribution.scope_id = company_disclosure.company_id
+            and company_disclosure.measure_type = 'item'
+            and distribution.item_id = company_disclosure.measure_id
+    left join benchmark_disclosure
+        on distribution.scope != 'company'
+            and distribution.year = benchmark_disclosure.year
+            and distribution.scope = benchmark_disclosure.benchmark_scope
+            and distribution.scope_id = benchmark_disclosure.benchmark_id
+            and benchmark_disclosure.measure_type = 'item'
+            and distribution.item_id = benchmark_disclosure.measure_id
 
 ),
 

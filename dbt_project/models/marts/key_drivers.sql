@@ -154,12 +154,43 @@ ranked as (
 
 ),
 
+-- the disclosure layer: a company row also follows the company's item cell, a national row the item's national
+-- benchmark, so that item_index never shows a withheld score
+company_disclosure as (
+
+    select * from {{ ref('int_company_disclosure') }}
+
+),
+
+benchmark_disclosure as (
+
+    select * from {{ ref('int_benchmark_disclosure') }}
+
+),
+
 decided as (
 
     select
-        *,
-        {{ suppression_reason(n_respondents='n_respondents') }} as suppression_reason
+        ranked.*,
+        coalesce(
+            {{ suppression_reason(n_respondents='ranked.n_respondents') }},
+            company_disclosure.suppression_reason,
+            benchmark_disclosure.suppression_reason
+        ) as suppression_reason
     from ranked
+    left join company_disclosure
+        on ranked.scope = 'company'
+            and ranked.year = company_disclosure.year
+            and ranked.scope_id = company_disclosure.company_id
+            and company_disclosure.measure_type = 'item'
+            and ranked.item_id = company_disclosure.measure_id
+    left join benchmark_disclosure
+        on ranked.scope != 'company'
+            and ranked.year = benchmark_disclosure.year
+            and ranked.scope = benchmark_disclosure.benchmark_scope
+            and ranked.scope_id = benchmark_disclosure.benchmark_id
+            and benchmark_disclosure.measure_type = 'item'
+            and ranked.item_id = benchmark_disclosure.measure_id
 
 ),
 

@@ -15,6 +15,13 @@ items as (
 
 ),
 
+-- the disclosure layer: the national benchmark's decision (int_benchmark_disclosure)
+benchmark_disclosure as (
+
+    select * from {{ ref('int_benchmark_disclosure') }}
+
+),
+
 national as (
 
     select *
@@ -38,12 +45,21 @@ decided as (
             when 'enps' then 'eNPS'
             else items.text_en
         end as measure_name_en,
-        {{ suppression_reason(
-            n_respondents='national.n_respondents',
-            n_companies='national.n_companies',
-            max_company_share='national.max_company_share'
-        ) }} as suppression_reason
+        coalesce(
+            {{ suppression_reason(
+                n_respondents='national.n_respondents',
+                n_companies='national.n_companies',
+                max_company_share='national.max_company_share'
+            ) }},
+            benchmark_disclosure.suppression_reason
+        ) as suppression_reason
     from national
+    left join benchmark_disclosure
+        on national.year = benchmark_disclosure.year
+            and national.benchmark_scope = benchmark_disclosure.benchmark_scope
+            and national.benchmark_id = benchmark_disclosure.benchmark_id
+            and national.measure_type = benchmark_disclosure.measure_type
+            and national.measure_id = benchmark_disclosure.measure_id
     left join items
         on national.measure_type = 'item'
             and national.measure_id = items.item_id

@@ -12,15 +12,32 @@ companies as (
 
 ),
 
+-- the disclosure decision (threshold and complementary suppression across all breakdowns): int_subgroup_disclosure
+subgroup_disclosure as (
+
+    select * from {{ ref('int_subgroup_disclosure') }}
+
+),
+
 decided as (
 
     select
         subgroup_stats.*,
         companies.company_name,
-        {{ suppression_reason(n_respondents='subgroup_stats.n_respondents') }} as suppression_reason
+        coalesce(
+            {{ suppression_reason(n_respondents='subgroup_stats.n_respondents') }},
+            subgroup_disclosure.suppression_reason
+        ) as suppression_reason
     from subgroup_stats
     left join companies
         on subgroup_stats.company_id = companies.company_id
+    left join subgroup_disclosure
+        on subgroup_stats.year = subgroup_disclosure.year
+            and subgroup_stats.company_id = subgroup_disclosure.company_id
+            and subgroup_stats.breakdown = subgroup_disclosure.breakdown
+            and subgroup_stats.subgroup = subgroup_disclosure.subgroup
+            and subgroup_stats.measure_type = subgroup_disclosure.measure_type
+            and subgroup_stats.measure_id = subgroup_disclosure.measure_id
 
 ),
 

@@ -20,6 +20,36 @@ company_vs_benchmark as (
 
 ),
 
+subgroup_scores as (
+
+    select * from {{ ref('subgroup_scores') }}
+
+),
+
+answer_distribution as (
+
+    select * from {{ ref('answer_distribution') }}
+
+),
+
+key_drivers as (
+
+    select * from {{ ref('key_drivers') }}
+
+),
+
+theme_reliability as (
+
+    select * from {{ ref('theme_reliability') }}
+
+),
+
+national_headlines as (
+
+    select * from {{ ref('national_headlines') }}
+
+),
+
 suppressed_cells as (
 
     select
@@ -41,6 +71,41 @@ suppressed_cells as (
         'company_vs_benchmark' as table_name,
         suppression_reason
     from company_vs_benchmark
+    where suppressed
+    union all
+    select
+        year,
+        'subgroup_scores' as table_name,
+        suppression_reason
+    from subgroup_scores
+    where suppressed
+    union all
+    select
+        year,
+        'answer_distribution' as table_name,
+        suppression_reason
+    from answer_distribution
+    where suppressed
+    union all
+    select
+        year,
+        'key_drivers' as table_name,
+        suppression_reason
+    from key_drivers
+    where suppressed
+    union all
+    select
+        year,
+        'theme_reliability' as table_name,
+        suppression_reason
+    from theme_reliability
+    where suppressed
+    union all
+    select
+        year,
+        'national_headlines' as table_name,
+        suppression_reason
+    from national_headlines
     where suppressed
 
 ),
