@@ -14,7 +14,7 @@ from orchestration.checks.raw_checks import raw_answers_valid, raw_respondents_v
 from orchestration.jobs import load_raw_exports, yearly_index_release
 from orchestration.resources import DisclosureThresholds, WarehousePaths
 from orchestration.sensors import landing_folder_sensor
-from orchestration.settings import SEEDS_DIR, configured_path, configured_pseudonym_key
+from orchestration.settings import SEEDS_DIR, configured_demo, configured_path, configured_pseudonym_key
 
 
 def configured_paths() -> WarehousePaths:
@@ -25,6 +25,7 @@ def configured_paths() -> WarehousePaths:
         releases_dir=configured_path("MEDARBEIDERINDEKS_RELEASES"),
         seeds_dir=str(SEEDS_DIR),
         pseudonym_key=configured_pseudonym_key(),
+        demo=configured_demo(),
     )
 
 

@@ -122,9 +122,10 @@ def write_release(
     warehouse_path: str,
     releases_dir: str,
     year: int,
-    thresholds: Mapping[str, float],
+    thresholds: Mapping[str, float | str],
     checks: Sequence[Mapping[str, Any]],
     run_id: str | None = None,
+    demo: bool = False,
 ) -> Release:
     """Publish ``year`` from the warehouse's ``published`` schema to ``releases_dir/<year>``, atomically."""
     created = datetime.now(UTC)
@@ -149,6 +150,7 @@ def write_release(
             "created_at": created.isoformat(),
             "code_version": code_version(),
             "run_id": run_id,
+            "demo": demo,
             "thresholds": dict(thresholds),
             "tables": tables,
             "files": files,

@@ -23,6 +23,10 @@ class WarehousePaths(dg.ConfigurableResource):
     releases_dir: str = Field(description="Where yearly releases are published (releases/<year>/).")
     seeds_dir: str = Field(description="The reference seeds: questionnaire, companies, labels, headcounts.")
     pseudonym_key: str = Field(description="HMAC key that turns respondent ids into pseudonyms.")
+    demo: bool = Field(
+        default=False,
+        description="This deployment serves demo data: only then may a release use the public demo pseudonym key.",
+    )
 
     def year_dir(self, year: str | int) -> Path:
         return Path(self.landing_dir) / str(year)

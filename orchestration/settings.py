@@ -38,8 +38,13 @@ def configured_pseudonym_key() -> str:
     return os.environ.get("MEDARBEIDERINDEKS_PSEUDONYM_KEY") or DEMO_PSEUDONYM_KEY
 
 
+def configured_demo() -> bool:
+    """``MEDARBEIDERINDEKS_DEMO=1`` says this deployment serves demo data (``make demo`` sets it)."""
+    return os.environ.get("MEDARBEIDERINDEKS_DEMO", "").lower() in {"1", "true", "yes"}
+
+
 @cache
-def threshold_defaults() -> dict[str, float]:
+def threshold_defaults() -> dict[str, float | str]:
     """The disclosure thresholds as declared in dbt_project.yml ``vars``."""
     with open(DBT_PROJECT_DIR / "dbt_project.yml", encoding="utf-8") as handle:
         project = yaml.safe_load(handle)

@@ -92,6 +92,7 @@ def test_release_launched_through_the_webserver(tmp_path: Path) -> None:
         "MEDARBEIDERINDEKS_LANDING": str(tmp_path / "landing"),
         "MEDARBEIDERINDEKS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
         "MEDARBEIDERINDEKS_RELEASES": str(tmp_path / "releases"),
+        "MEDARBEIDERINDEKS_PSEUDONYM_KEY": "e2e-test-key",
     }
     with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.add_dynamic_partitions("survey_year", [str(YEAR)])

@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.settings import DEMO_PSEUDONYM_KEY
 from tests.conftest import Harness
 from tests.survey_fixtures import COMPANIES, expected_respondent_scores, small_survey, write_landing
 
@@ -117,3 +118,13 @@ def test_too_few_companies_stops_the_release_and_keeps_the_previous_one(released
     assert (harness.release_dir(YEAR) / "manifest.json").read_text() == before
     failed = [c for c in result.get_asset_check_evaluations() if not c.passed]
     assert [c.check_name for c in failed] == ["benchmarks_publishable"]
+
+
+def test_a_release_with_the_public_demo_key_needs_demo_mode(harness: Harness) -> None:
+    harness.paths = harness.paths.model_copy(update={"pseudonym_key": DEMO_PSEUDONYM_KEY})
+    write_landing(harness.paths.year_dir(YEAR).parent, YEAR, small_survey(YEAR, SIZES, seed=7))
+    result = harness.release(YEAR)
+    assert not result.success
+    assert not harness.release_dir(YEAR).exists()
+    errors = [e.step_failure_data.error.message for e in result.all_events if e.is_step_failure]
+    assert any("demo pseudonym key" in message for message in errors)

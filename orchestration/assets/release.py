@@ -8,6 +8,7 @@ from orchestration.assets.dbt import medarbeiderindeks_dbt, published_mart_names
 from orchestration.partitions import survey_years
 from orchestration.release import write_release
 from orchestration.resources import DisclosureThresholds, WarehousePaths
+from orchestration.settings import DEMO_PSEUDONYM_KEY
 
 
 def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
@@ -33,6 +34,11 @@ def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
 def published_release(
     context: dg.AssetExecutionContext, paths: WarehousePaths, disclosure: DisclosureThresholds
 ) -> dg.MaterializeResult:
+    if paths.pseudonym_key == DEMO_PSEUDONYM_KEY and not paths.demo:
+        raise dg.Failure(
+            "Refusing to publish with the public demo pseudonym key: set MEDARBEIDERINDEKS_PSEUDONYM_KEY, "
+            "or MEDARBEIDERINDEKS_DEMO=1 if this really is demo data."
+        )
     checks = gating_checks(context)
     if not checks:
         raise dg.Failure("No checks ran in this run: launch the release with the yearly_index_release job.")
@@ -45,6 +51,7 @@ def published_release(
         thresholds=disclosure.as_dict(),
         checks=checks,
         run_id=context.run.run_id,
+        demo=paths.demo,
     )
     return dg.MaterializeResult(
         metadata={
