@@ -9,9 +9,12 @@ Answers follow a simple measurement model::
     y[i, j] = offset[j] + loading[j] * (theta[i] + company/department/role/tenure effects + year trend)
               + theme factor[i, theme(j)] + company x theme effect + noise
 
-cut into the 1-6 scale. For reverse-coded items (Q03, Q21) ``y`` is the *reverse-scored* value, so the raw code
-written to the export is ``7 - code``. Item offsets for Q14, Q22 and Q19 are calibrated (deterministically, on
-the seeded 2023 draw) so that the pooled 2023 national means of the raw codes hit fixed targets.
+cut into the 1-6 scale. Items without a theme (the 0-10 "would recommend" item Q25, for eNPS) are drawn after
+everything else, from the same random stream, as ``7 + 1.6 * level + noise`` cut into 0-10, so adding them left
+the answers to the 1-6 items unchanged. For reverse-coded items (Q03, Q21) ``y`` is the *reverse-scored* value,
+so the raw code written to the export is ``7 - code``. Item offsets for Q14, Q22 and Q19 are calibrated
+(deterministically, on the seeded 2023 draw) so that the pooled 2023 national means of the raw codes hit fixed
+targets.
 
 CLI::
 
@@ -29,7 +32,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -272,15 +275,22 @@ class YearDraw:
     latent: np.ndarray  # (n, n_items): everything except the item offset
     dont_know: np.ndarray  # (n, n_items) bool
     blank: np.ndarray  # (n, n_items) bool
+    # theme-less items on their own scale (the 0-10 eNPS item): raw codes, don't-know and blank masks
+    extra_item_ids: list[str] = field(default_factory=list)
+    extra_codes: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    extra_dont_know: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    extra_blank: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
 
 
 def _draw_year(
     ref: Reference, params: CompanyParams, year: int, counts: Sequence[int], rng: np.random.Generator
 ) -> YearDraw:
-    items = ref.items_for_year(year)
+    asked = ref.items_for_year(year)
+    items = asked[asked["theme_id"].notna()].reset_index(drop=True)  # the 1-6 items of the measurement model
+    extra = asked[asked["theme_id"].isna()].reset_index(drop=True)  # theme-less items (eNPS), drawn last
     item_ids = list(items["item_id"])
     n_items = len(item_ids)
-    themes = sorted(ref.items["theme_id"].unique())
+    themes = sorted(ref.items["theme_id"].dropna().unique())
     theme_idx = np.array([themes.index(t) for t in items["theme_id"]])
     counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
@@ -342,6 +352,18 @@ def _draw_year(
     blank |= trailing
     dont_know &= ~blank
 
+    # theme-less 0-10 items (eNPS): drawn after everything above, so the 1-6 answers do not depend on them;
+    # blank for respondents who stopped before the end, don't-know now and then
+    extra_codes = np.zeros((n, len(extra)), dtype=np.int64)
+    extra_dont_know = np.zeros((n, len(extra)), dtype=bool)
+    extra_blank = np.zeros((n, len(extra)), dtype=bool)
+    for j, item in enumerate(extra.itertuples()):
+        y = 7.0 + 1.6 * level + rng.normal(0.0, 1.5, n)
+        extra_codes[:, j] = np.clip(np.floor(y + 0.5), item.scale_min, item.scale_max).astype(np.int64)
+        extra_dont_know[:, j] = rng.random(n) < _DEFAULT_DONT_KNOW_P
+        extra_blank[:, j] = blank[:, -1] if n_items else False
+        extra_dont_know[:, j] &= ~extra_blank[:, j]
+
     # ids in order of submission
     order = np.argsort(submitted, kind="stable")
     rank = np.empty(n, dtype=np.int64)
@@ -363,6 +385,10 @@ def _draw_year(
         latent=latent,
         dont_know=dont_know,
         blank=blank,
+        extra_item_ids=list(extra["item_id"]),
+        extra_codes=extra_codes,
+        extra_dont_know=extra_dont_know,
+        extra_blank=extra_blank,
     )
 
 
@@ -456,6 +482,11 @@ def _frame(
     cells = _answer_strings(codes[order], draw.dont_know[order], labels)
     for j, item in enumerate(draw.item_ids):
         data[columns[item]] = cells[:, j]
+    for j, item in enumerate(draw.extra_item_ids):  # 0-10 answers are numbers in every format (no labels)
+        extra = draw.extra_codes[order, j].astype(str).astype(object)
+        extra[draw.extra_blank[order, j]] = ""
+        extra[draw.extra_dont_know[order, j]] = DONT_KNOW_LABEL
+        data[columns[item]] = extra
     return pd.DataFrame(data)
 
 

@@ -142,7 +142,7 @@ def test_files_and_formats(demo_landing: Path, years: dict[int, pd.DataFrame]) -
         q18 = "Q18a" if year == 2023 else "Q18"
         header = pd.read_csv(demo_landing / str(year) / "fjelltele.csv", nrows=0).columns.tolist()
         assert header[: len(META)] == META
-        assert q18 in header and len(header) == len(META) + 24
+        assert q18 in header and len(header) == len(META) + len(pd.read_csv(SEEDS / "items.csv"))
 
 
 def test_respondents(years: dict[int, pd.DataFrame]) -> None:
@@ -166,10 +166,18 @@ def test_respondents(years: dict[int, pd.DataFrame]) -> None:
 def test_values_in_range_and_missingness(years: dict[int, pd.DataFrame]) -> None:
     for df in years.values():
         items = df.attrs["items"]
+        scales = pd.read_csv(SEEDS / "items.csv").set_index("item_id")
+        for item in items:  # every answer on its item's own scale (1-6; the eNPS item Q25 0-10)
+            present = df[item].dropna()
+            assert present.between(scales.scale_min[item], scales.scale_max[item]).all(), item
+        enps = df["Q25"].dropna()
+        assert enps.min() <= 6 and enps.max() >= 9  # detractors and promoters both occur
+        assert np.corrcoef(enps, df.loc[enps.index, "Q01"].fillna(df["Q01"].mean()))[0, 1] > 0.2  # follows the level
+        items = [item for item in items if scales.scale_max[item] == 6]
         values = df[items].to_numpy()
         present = values[~np.isnan(values)]
         assert np.isin(present, [1, 2, 3, 4, 5, 6]).all()
-        dk = df.attrs["dont_know"]
+        dk = df.attrs["dont_know"][items]
         dk_share = dk.to_numpy().mean()
         assert 0.015 <= dk_share <= 0.05, dk_share
         assert dk["Q18"].mean() > 2 * dk.drop(columns="Q18").to_numpy().mean()
