@@ -203,7 +203,8 @@ def test_every_layout_in_sources_loads_and_names_the_required_columns() -> None:
     layouts = [load_layout(path) for path in sorted(sources.glob("*.yml"))]
     assert "canonical" in {layout.name for layout in layouts}
     for layout in layouts:
-        assert layout.columns.get("respondent_id") and layout.columns.get("company")
+        assert layout.columns.get("respondent_id") or layout.respondent_id_from_row, layout.name
+        assert layout.columns.get("company"), layout.name
 
 
 def test_utf16_tab_separated_export(reference: Reference, tmp_path: Path) -> None:

@@ -33,8 +33,10 @@ class ExportError(ValueError):
         *,
         rows: Sequence[int] | None = None,
         column: str | None = None,
+        quarantine: bool = True,
     ) -> None:
         self.file = file
+        self.quarantine = quarantine  # False for a passing problem (a file still being written, a broken sidecar)
         self.rows = sorted(int(r) for r in rows) if rows is not None else []
         self.column = column
         self.problem = problem

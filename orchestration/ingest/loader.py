@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,11 +15,16 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from .detect import Source, resolve_source
 from .errors import ExportError
-from .layouts import SourceLayout, load_layout
-from .parse import ANSWER_COLUMNS, RESPONDENT_COLUMNS, ParsedExport, read_export
-from .readers import source_format_of
+from .layouts import SIDECAR_SUFFIX, SourceLayout
+from .parse import ANSWER_COLUMNS, RESPONDENT_COLUMNS, ParsedExport, parse_export
+from .readers import read_raw, source_format_of
 from .reference import Reference
+
+#: Rejected files are moved to `<year folder>/.quarantine/<file name>` beside `<file name>.error.json`.
+QUARANTINE_DIR = ".quarantine"
+ERROR_SUFFIX = ".error.json"
 
 RAW_TABLES = ("survey_exports", "respondents", "answers")
 _LOAD_METADATA = """
@@ -76,6 +83,8 @@ class FileResult:
     n_answers: int | None = None
     duplicate_of: str | None = None
     error: str | None = None
+    source: str | None = None  # the layout the file was read with
+    quarantined: str | None = None  # where the rejected file lies, relative to the year folder
 
 
 @dataclass
@@ -153,14 +162,96 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def content_sha256(path: Path, source: Source | None = None) -> str:
+    """SHA-256 of the export; with a sidecar or companion files, of the export and those together (a changed
+    declaration or label file reloads the export)."""
+    own = file_sha256(path)
+    extra = [] if source is None else [p for p in (source.sidecar, *source.companions.values()) if p is not None]
+    if not extra:
+        return own
+    digest = hashlib.sha256(own.encode())
+    for p in sorted(extra):
+        digest.update(f"\n{p.name}:{file_sha256(p)}".encode())
+    return digest.hexdigest()
+
+
 def list_exports(year_dir: Path) -> Iterator[tuple[str, Path]]:
-    """(file_name relative to the year folder, path) of every visible file, sorted; hidden files and folders and
-    Office lock files (~$…) are not exports."""
-    for path in sorted(year_dir.rglob("*")):
+    """(file_name relative to the year folder, path) of every visible file, sorted; hidden files and folders (the
+    quarantine among them) and Office lock files (~$…) are not exports. Symbolic links are listed (and refused when
+    read), never followed into folders."""
+    for path in sorted(_walk(year_dir)):
         relative = path.relative_to(year_dir)
-        if not path.is_file() or any(part.startswith((".", "~$")) for part in relative.parts):
+        if any(part.startswith((".", "~$")) for part in relative.parts):
             continue
         yield relative.as_posix(), path
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for entry in os.scandir(folder):
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith("."):
+                yield from _walk(path)
+        elif entry.is_file(follow_symlinks=False) or entry.is_symlink():
+            yield path
+
+
+# -- quarantine ---------------------------------------------------------------------------------------------------
+def quarantine_entries(year_dir: Path) -> dict[str, dict]:
+    """file name → the error record of every file in the year's quarantine (an entry is its .error.json)."""
+    root = year_dir / QUARANTINE_DIR
+    if not root.is_dir():
+        return {}
+    entries = {}
+    for record in sorted(root.rglob(f"*{ERROR_SUFFIX}")):
+        name = record.relative_to(root).as_posix()[: -len(ERROR_SUFFIX)]
+        try:
+            entries[name] = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries[name] = {"error": f"{name}: quarantined (the error record cannot be read)"}
+    return entries
+
+
+def _safe_target(root: Path, name: str) -> Path:
+    """root/name, refusing any name that would leave root (names come from the listing, but never trust them)."""
+    target = (root / name).resolve()
+    if not target.is_relative_to(root.resolve()) or ".." in Path(name).parts:
+        raise ValueError(f"unsafe file name {name!r}")
+    return root / name
+
+
+def _quarantine(year_dir: Path, name: str, path: Path, error: ExportError, sha: str | None, load_id: str) -> str:
+    """Write `<name>.error.json` (atomically), then move the file beside it. Returns the new place."""
+    root = year_dir / QUARANTINE_DIR
+    target = _safe_target(root, name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "file": name,
+        "error": str(error),
+        "problem": error.problem,
+        "column": error.column,
+        "rows": error.rows[:100],
+        "file_sha256": sha,
+        "load_id": load_id,
+        "quarantined_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "resolve": (
+            f"drop a corrected file named {name!r} into the landing folder (it loads and clears this entry), or "
+            f"delete {QUARANTINE_DIR}/{name} and {QUARANTINE_DIR}/{name}{ERROR_SUFFIX} to withdraw it"
+        ),
+    }
+    record_path = target.with_name(target.name + ERROR_SUFFIX)
+    temporary = record_path.with_name(record_path.name + ".tmp")
+    temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, record_path)
+    os.replace(path, target)
+    return f"{QUARANTINE_DIR}/{name}"
+
+
+def _clear_quarantine(year_dir: Path, name: str) -> None:
+    target = _safe_target(year_dir / QUARANTINE_DIR, name)
+    for stale in (target.with_name(target.name + ERROR_SUFFIX), target):
+        if stale.is_file() or stale.is_symlink():
+            stale.unlink()
 
 
 def _delete_file_rows(con: duckdb.DuckDBPyConnection, year: int, file_name: str) -> None:
@@ -265,34 +356,51 @@ def sync_year(
     reference: Reference,
     pseudonym_key: bytes | str,
     *,
-    layout: str | Path | SourceLayout = "canonical",
+    layout: str | Path | SourceLayout | None = None,
 ) -> SyncReport:
     """Make raw.* for `year` match the exports in `year_dir`.
 
+    Each file is read with its declared or recognised layout (`layout` forces one for every file); a sidecar
+    `<name>.source.yml` and companion files (SurveyXact labels/structure) belong to their export and are not
+    loaded on their own.
     - unchanged file (same name, same SHA-256 as loaded): skipped, nothing written;
     - new or changed file: read, validated, and its (year, file_name) rows replaced in one transaction;
     - file with the same SHA-256 as another file in the folder (already loaded, or first by name): duplicate,
       not loaded (rows this name held from earlier content are removed: that content is gone);
-    - loaded file no longer in the folder: its rows removed (withdrawn);
-    - bad file: failed, with the ExportError message; its previous rows stay as they were, other files still load.
+    - bad file: failed and QUARANTINED: moved to `.quarantine/<name>` beside `<name>.error.json` (file, rows,
+      column, problem; never answers or personal data). Its previous rows (if any) stay as they were, other files
+      still load, and every later sync reports it as failed (the year stays blocked) until a corrected file with
+      the same name loads (clearing the entry) or the entry is deleted (withdrawing the file);
+    - loaded file neither in the folder nor in quarantine: its rows removed (withdrawn).
     A missing year folder raises FileNotFoundError (rather than withdrawing the whole year).
     """
     year_dir = Path(year_dir)
     if not year_dir.is_dir():
         raise FileNotFoundError(f"no landing folder for {year}: {year_dir}")
-    layout = load_layout(layout)
     load_id = uuid.uuid4().hex
     loaded_at = dt.datetime.now(dt.UTC)
     stored_at = loaded_at.replace(tzinfo=None)  # TIMESTAMP columns hold UTC
     report = SyncReport(year=year, load_id=load_id, loaded_at=loaded_at)
 
-    exports: dict[str, Path] = {}
+    candidates: dict[str, Path] = {}
     for name, path in list_exports(year_dir):
+        if name.endswith(SIDECAR_SUFFIX):
+            continue
         if source_format_of(path) is None:
             report.files.append(FileResult(name, "ignored", error=f"not an export file ({path.suffix or 'no suffix'})"))
         else:
-            exports[name] = path
-    hashes = {name: file_sha256(path) for name, path in exports.items()}
+            candidates[name] = path
+    sources: dict[str, Source] = {}
+    source_errors: dict[str, ExportError] = {}
+    for name, path in candidates.items():
+        try:
+            sources[name] = resolve_source(path, name, layout)
+        except ExportError as e:
+            source_errors[name] = e
+    companions = {c.relative_to(year_dir).as_posix() for source in sources.values() for c in source.companions.values()}
+    exports = {name: path for name, path in candidates.items() if name not in companions}
+    hashes = {name: content_sha256(path, sources.get(name)) for name, path in exports.items()}
+    quarantined = quarantine_entries(year_dir)
 
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse_path)) as con:
@@ -301,14 +409,34 @@ def sync_year(
             con.execute("select file_name, file_sha256 from raw.survey_exports where year = ?", [year]).fetchall()
         )
 
-        for name in sorted(set(loaded) - set(exports)):
+        for name in sorted(set(loaded) - set(exports) - set(quarantined)):
             _in_transaction(con, lambda name=name: _delete_file_rows(con, year, name))
             report.files.append(FileResult(name, "withdrawn", file_sha256=loaded[name]))
 
+        for name in sorted(set(quarantined) - set(exports)):
+            entry = quarantined[name]
+            error = entry.get("error") or f"{name}: rejected"
+            report.files.append(
+                FileResult(
+                    name,
+                    "failed",
+                    file_sha256=entry.get("file_sha256"),
+                    error=f"{error} [quarantined in {QUARANTINE_DIR}/: {entry.get('resolve', 'see the error record')}]",
+                    quarantined=f"{QUARANTINE_DIR}/{name}",
+                )
+            )
+
         for name, path in exports.items():
             sha = hashes[name]
+            source = sources.get(name)
+            source_name = source.layout.name if source else None
+            if name in source_errors:
+                report.files.append(FileResult(name, "failed", file_sha256=sha, error=str(source_errors[name])))
+                continue
             if loaded.get(name) == sha:
-                report.files.append(FileResult(name, "skipped", file_sha256=sha))
+                report.files.append(FileResult(name, "skipped", file_sha256=sha, source=source_name))
+                if name in quarantined:
+                    _clear_quarantine(year_dir, name)
                 continue
             same_content = [n for n in exports if hashes[n] == sha]
             holder = next((n for n in same_content if loaded.get(n) == sha), same_content[0])
@@ -318,23 +446,31 @@ def sync_year(
                     _in_transaction(con, lambda name=name: _delete_file_rows(con, year, name))
                     note = "rows loaded earlier under this name were removed: the file now repeats another"
                     del loaded[name]
-                report.files.append(FileResult(name, "duplicate", file_sha256=sha, duplicate_of=holder, error=note))
+                report.files.append(
+                    FileResult(name, "duplicate", file_sha256=sha, duplicate_of=holder, error=note, source=source_name)
+                )
+                if name in quarantined:
+                    _clear_quarantine(year_dir, name)
                 continue
             try:
                 try:
-                    parsed = read_export(
-                        path, year, reference, pseudonym_key=pseudonym_key, layout=layout, file_name=name
-                    )
+                    raw = read_raw(path, name, layout=source.layout, companions=source.companions)
+                    parsed = parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
                 except ExportError:
                     raise
-                except Exception as e:  # a malformed file must not stop the other files
-                    raise ExportError(name, f"cannot read the file: {type(e).__name__}: {str(e)[:200]}") from e
-                if file_sha256(path) != sha:
-                    raise ExportError(name, "the file changed while it was being loaded: sync again")
+                except Exception as e:  # a malformed file must not stop the other files; its text may hold data
+                    raise ExportError(name, f"cannot read the file ({type(e).__name__})") from e
+                if content_sha256(path, source) != sha:
+                    raise ExportError(name, "the file changed while it was being loaded: sync again", quarantine=False)
                 _insert(con, parsed, year, name, sha, load_id, stored_at)
             except ExportError as e:
-                report.files.append(FileResult(name, "failed", file_sha256=sha, error=str(e)))
+                moved = _quarantine(year_dir, name, path, e, sha, load_id) if e.quarantine else None
+                report.files.append(
+                    FileResult(name, "failed", file_sha256=sha, error=str(e), source=source_name, quarantined=moved)
+                )
                 continue
+            if name in quarantined:
+                _clear_quarantine(year_dir, name)
             loaded[name] = sha
             report.files.append(
                 FileResult(
@@ -344,6 +480,7 @@ def sync_year(
                     source_format=parsed.source_format,
                     n_respondents=parsed.n_respondents,
                     n_answers=parsed.n_answers,
+                    source=source_name,
                 )
             )
         counts = raw_row_counts(con, year)

@@ -86,13 +86,18 @@ def read_export(
     reference: Reference,
     *,
     pseudonym_key: bytes | str,
-    layout: str | Path | SourceLayout = "canonical",
+    layout: str | Path | SourceLayout | None = None,
     file_name: str | None = None,
 ) -> ParsedExport:
-    """Read, validate and reshape one export file. Raises ExportError naming file, data row and column."""
-    layout = load_layout(layout)
-    raw = read_raw(path, file_name, header_rows=layout.header_rows)
-    return parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=layout)
+    """Read, validate and reshape one export file. Raises ExportError naming file, data row and column.
+
+    `layout` None: declared by a sidecar `<file>.source.yml`, else recognised by its header (see `resolve_source`);
+    SurveyXact companion files (labels, structure) beside a dataset file are read with it."""
+    from .detect import resolve_source
+
+    source = resolve_source(Path(path), file_name or Path(path).name, layout)
+    raw = read_raw(path, file_name, layout=source.layout, companions=source.companions)
+    return parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
 
 
 # -- cells to values ----------------------------------------------------------------------------------------------
@@ -158,10 +163,11 @@ def _classify(cells: pd.Series, reference: Reference) -> _Classified:
     return _Classified(value[codes], is_dk[codes], is_label[codes], is_unknown[codes])
 
 
-def _parse_timestamps(text: pd.Series, file: str, column: str) -> pd.Series:
-    """ISO 8601 (an offset is converted to UTC, the zone then dropped) or day-first Norwegian dates."""
+def _parse_timestamps(text: pd.Series, file: str, column: str, formats: tuple[str, ...] = ()) -> pd.Series:
+    """ISO 8601 (an offset is converted to UTC, the zone then dropped), day-first Norwegian dates, or the layout's
+    own formats (SurveyMonkey's month-first with AM/PM)."""
     parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-    for fmt in _DAYFIRST_FORMATS:
+    for fmt in (*formats, *_DAYFIRST_FORMATS):
         todo = parsed.isna() & text.notna()
         if not todo.any():
             break
@@ -208,14 +214,18 @@ def _map_columns(raw: RawExport, year: int, reference: Reference, layout: Source
     unknown: list[str] = []
     for column in raw.frame.columns:
         field_name = layout.field_for(column)
+        item_id = None
+        if field_name is None:
+            for name in (column, *raw.alt_names.get(column, ())):
+                for text in layout.question_texts(name):
+                    item_id = item_id or column_map.get(normalise_text(text))
         if field_name is not None:
             if field_name in fields:
                 raise ExportError(
                     file, f"two columns hold {field_name}: {fields[field_name]!r} and {column!r}", column=column
                 )
             fields[field_name] = column
-        elif normalise_text(column) in column_map:
-            item_id = column_map[normalise_text(column)]
+        elif item_id is not None:
             twin = next((c for c, i in items.items() if i == item_id), None)
             if twin is not None:
                 raise ExportError(file, f"two columns map to item {item_id}: {twin!r} and {column!r}", column=column)
@@ -227,10 +237,10 @@ def _map_columns(raw: RawExport, year: int, reference: Reference, layout: Source
         key = normalise_text(column)
         if key in all_items:
             problem = f"item {all_items[key]} is not asked in {year} (see first_year/last_year in seeds/items.csv)"
-        elif _LOOKS_LIKE_QUESTION.match(column):
+        elif _LOOKS_LIKE_QUESTION.match(column) or raw.alt_names.get(column):
             problem = (
-                f"looks like a question but maps to no item_id for {year}: expected an item_id of seeds/items.csv "
-                f"or a source_column of seeds/item_crosswalk.csv for {year}"
+                f"looks like a question but maps to no item_id for {year}: expected an item_id or question text of "
+                f"seeds/items.csv or a source_column of seeds/item_crosswalk.csv for {year}"
             )
         else:
             problem = (
@@ -241,6 +251,8 @@ def _map_columns(raw: RawExport, year: int, reference: Reference, layout: Source
             problem += f" (other unknown columns: {', '.join(repr(c) for c in unknown[1:6])})"
         raise ExportError(file, problem, column=column)
     for field_name in REQUIRED_FIELDS:
+        if field_name == "respondent_id" and layout.respondent_id_from_row:
+            continue
         if field_name not in fields:
             aliases = ", ".join(repr(a) for a in layout.columns.get(field_name, ())[:4])
             raise ExportError(
@@ -272,8 +284,12 @@ def parse_export(
         return as_text(_apply_value_labels(frame[column], raw.value_labels.get(column, {})))
 
     # Respondent id: present and unique within the file (the id itself is never quoted).
-    rid_column = columns.fields["respondent_id"]
-    raw_ids = text_column("respondent_id")
+    if "respondent_id" in columns.fields:
+        rid_column = columns.fields["respondent_id"]
+        raw_ids = text_column("respondent_id")
+    else:  # layout.respondent_id_from_row: '<file>#<data row>'
+        rid_column = "data row"
+        raw_ids = pd.Series([f"{file}#{r}" for r in frame.index], index=frame.index, dtype=object)
     if raw_ids.isna().any():
         raise ExportError(file, "missing respondent id", rows=raw_ids[raw_ids.isna()].index, column=rid_column)
     duplicated = raw_ids.duplicated(keep=False)
@@ -311,7 +327,7 @@ def parse_export(
         respondents[field_name] = text_column(field_name)
     submitted = text_column("submitted_at")
     respondents["submitted_at"] = (
-        _parse_timestamps(submitted, file, columns.fields["submitted_at"])
+        _parse_timestamps(submitted, file, columns.fields["submitted_at"], layout.date_formats)
         if "submitted_at" in columns.fields
         else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[us]")
     )
@@ -321,6 +337,15 @@ def parse_export(
     else:  # complete = every question column of the file answered or marked don't-know
         per_row = answers.groupby("data_row").size().reindex(frame.index, fill_value=0)
         respondents["is_complete"] = per_row.eq(len(columns.items))
+    if "progress" in columns.fields:  # Qualtrics: Progress under 100 is an unfinished response, kept and flagged
+        progress_text = text_column("progress")
+        progress = pd.to_numeric(progress_text.str.replace(",", ".").str.rstrip("%"), errors="coerce")
+        bad = progress.isna() & progress_text.notna()
+        if bad.any():
+            raise ExportError(
+                file, "expected a percentage from 0 to 100", rows=bad[bad].index, column=columns.fields["progress"]
+            )
+        respondents["is_complete"] = respondents["is_complete"] & ~(progress < 100)
 
     answers = answers.join(respondents[["respondent_id", "company_id"]])
     answers["year"] = year

@@ -1,4 +1,9 @@
-"""Read an export file (CSV, .xlsx, .sav) into one wide frame of raw cells: no mapping, no validation yet."""
+"""Read an export file (CSV, .xlsx, .sav) into one wide frame of raw cells: no mapping, no validation yet.
+
+The header is read as the file's layout says (title rows above it, several header rows, question-text and
+sub-heading rows); files that cannot be trusted as data (binary content with a .csv name, ragged or truncated
+rows, spreadsheet formulas) are refused here with an ExportError that never quotes a cell.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +16,28 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ExportError
+from .layouts import SourceLayout, load_layout
 from .reference import normalise_text
 
-SOURCE_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav"}
+SOURCE_FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav"}
 _DELIMITERS = (",", ";", "\t")
+_PEEK_BYTES = 1 << 18
+_MAX_TITLE_ROWS = 10
 
 
 @dataclass(frozen=True)
 class RawExport:
     """An export as read: `frame` has one column per export column (header names trimmed), cells as given
     (strings, numbers or datetimes; blank = NA) and the 1-based data row number as index (header rows not counted;
-    rows with every cell blank already left out). `.sav` files also give their value labels and user-missing
-    ranges per column."""
+    rows with every cell blank already left out). `.sav` files (and SurveyXact label files) also give value labels
+    and user-missing ranges per column; `alt_names` gives other names a column may map by (question text)."""
 
     file: str
     source_format: str
     frame: pd.DataFrame
     value_labels: dict[str, dict[float, str]] = field(default_factory=dict)
     user_missing: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    alt_names: dict[str, list[str]] = field(default_factory=dict)
 
 
 def source_format_of(path: Path) -> str | None:
@@ -36,9 +45,13 @@ def source_format_of(path: Path) -> str | None:
 
 
 def decode_text(data: bytes, file: str) -> str:
-    """UTF-16 (with its BOM), else UTF-8 (with or without BOM), else Windows-1252."""
+    """UTF-16 (with its BOM), else UTF-8 (with or without BOM), else Windows-1252. Binary content is refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
+    if data.startswith(b"PK\x03\x04"):
+        raise ExportError(file, "the file is a zip archive or an Excel workbook, not a text CSV: save it as .xlsx")
+    if b"\x00" in data[:_PEEK_BYTES]:
+        raise ExportError(file, "the file holds binary data, not text: expected a CSV export")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -46,7 +59,9 @@ def decode_text(data: bytes, file: str) -> str:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as e:
-        raise ExportError(file, f"cannot decode the file: expected UTF-8, UTF-8 with BOM or Windows-1252 ({e})") from e
+        raise ExportError(
+            file, f"cannot decode the file: expected UTF-8, UTF-8 with BOM or Windows-1252 (byte at offset {e.start})"
+        ) from e
 
 
 def detect_delimiter(text: str) -> str:
@@ -67,13 +82,76 @@ def _strip_cells(column: pd.Series, all_text: bool) -> pd.Series:
     return pd.Series(values.to_numpy(), index=column.index, dtype=object)
 
 
-def _finish(data: pd.DataFrame, header: list[object], file: str, all_text: bool) -> pd.DataFrame:
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class _Header:
+    start: int  # position of the first header row in the table
+    names: list[str]
+    alt_names: dict[int, list[str]]  # column position → other names
+
+
+def _locate_header(rows: list[list[object]], layout: SourceLayout, file: str) -> int:
+    """Index (into `rows`, the leading rows of the file) of the first header row."""
+    non_blank = [i for i, row in enumerate(rows) if any(_cell_text(c) for c in row)]
+    if not non_blank:
+        raise ExportError(file, "the file is empty")
+    if not layout.find_header:
+        return non_blank[0]
+    for i in non_blank[:_MAX_TITLE_ROWS]:
+        found = {layout.field_for(_cell_text(c)) for c in rows[i]}
+        if {"respondent_id", "company"} <= found or (layout.respondent_id_from_row and "company" in found):
+            return i
+    raise ExportError(
+        file, f"no header row naming a respondent id and a company column in the first {_MAX_TITLE_ROWS} rows"
+    )
+
+
+def _read_header(rows: list[list[object]], layout: SourceLayout, file: str) -> _Header:
+    start = _locate_header(rows, layout, file)
+    block = rows[start : start + layout.header_rows]
+    if len(block) < layout.header_rows:
+        raise ExportError(
+            file, f"expected {layout.header_rows} header rows (layout {layout.name!r}), found {len(block)}"
+        )
+    width = max(len(r) for r in block)
+    block = [list(r) + [None] * (width - len(r)) for r in block]
+    names = [_cell_text(c) for c in block[0]]
+    alt: dict[int, list[str]] = {}
+    if layout.sub_heading_row:
+        plain = {normalise_text(p) for p in layout.sub_heading_plain}
+        subs = [_cell_text(c) for c in block[layout.sub_heading_row - 1]]
+        question = ""
+        for k, (name, sub) in enumerate(zip(list(names), subs, strict=True)):
+            if name:
+                question = name
+            elif not sub:
+                question = ""
+                continue
+            if sub and normalise_text(sub) not in plain:
+                names[k] = f"{question} - {sub}"
+                alt[k] = [sub]
+            else:
+                names[k] = question
+    if layout.text_row:
+        for k, text in enumerate(_cell_text(c) for c in block[layout.text_row - 1]):
+            if text and names[k]:
+                alt.setdefault(k, []).append(text)
+    return _Header(start, names, alt)
+
+
+def _finish(data: pd.DataFrame, header: _Header, file: str, all_text: bool) -> tuple[pd.DataFrame, dict]:
     """Name the columns from the header, check the names, clean the cells, number the data rows from 1."""
-    names = ["" if pd.isna(h) else str(h).strip() for h in header]
+    names = header.names
     data = data.copy()
-    data.columns = range(len(names))
+    data.columns = range(data.shape[1])
     keep = []
-    for position, name in enumerate(names):
+    for position in range(data.shape[1]):
+        name = names[position] if position < len(names) else ""
         if name:
             keep.append(position)
         elif data[position].notna().any():
@@ -93,86 +171,233 @@ def _finish(data: pd.DataFrame, header: list[object], file: str, all_text: bool)
     data = data[data.notna().any(axis=1)]
     if data.empty:
         raise ExportError(file, "the file has a header but no respondent rows")
-    return data
+    alt_names = {names[p]: header.alt_names[p] for p in keep if p in header.alt_names}
+    return data, alt_names
 
 
-def _split_header(table: pd.DataFrame, header_rows: int, file: str) -> tuple[list[object], pd.DataFrame]:
-    """Leading blank rows skipped; the first header row names the columns; data starts after the header rows."""
-    non_blank = table.notna().any(axis=1).to_numpy().nonzero()[0]
-    if not len(non_blank):
-        raise ExportError(file, "the file is empty")
-    table = table.iloc[non_blank[0] :]
-    return table.iloc[0].tolist(), table.iloc[header_rows:]
-
-
-def read_csv(path: Path, file: str, header_rows: int = 1) -> RawExport:
-    data = path.read_bytes()
-    text = decode_text(data, file)
+def _text_of_file(path: Path, file: str) -> tuple[str, str]:
+    """(text without Excel's 'sep=' hint line, delimiter)."""
+    text = decode_text(path.read_bytes(), file)
     if not text.strip():
         raise ExportError(file, "the file is empty")
     first_line, _, rest = text.lstrip("\r\n").partition("\n")
     if re.fullmatch(r"sep=(.)", first_line.strip("\r")):  # Excel's delimiter hint line
-        delimiter, text = first_line.strip("\r")[4], rest
-    else:
-        delimiter = detect_delimiter(text)
+        return rest, first_line.strip("\r")[4]
+    return text, detect_delimiter(text)
+
+
+def _scan_records(text: str, delimiter: str, file: str) -> tuple[list[list[str]], list[int]]:
+    """(the leading records, the field count of every record); blank lines count as records of 0 fields."""
+    leading: list[list[str]] = []
+    widths: list[int] = []
+    try:
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            if len(leading) < _MAX_TITLE_ROWS + 3:
+                leading.append(record)
+            widths.append(len(record) if any(cell.strip() for cell in record) else 0)
+    except csv.Error as e:
+        raise ExportError(file, f"not a well-formed {delimiter!r}-separated file ({e})") from e
+    return leading, widths
+
+
+def _check_field_counts(widths: list[int], header: _Header, layout: SourceLayout, file: str) -> None:
+    """Every data record has as many fields as the header row: a short or long row is a truncated or broken file."""
+    width = widths[header.start]
+    first_data = header.start + layout.header_rows
+    bad = [k - first_data + 1 for k in range(first_data, len(widths)) if widths[k] and widths[k] != width]
+    if bad:
+        raise ExportError(
+            file,
+            f"the row has {widths[first_data + bad[0] - 1]} fields where the header has {width}: the file is "
+            "truncated or broken (a cut-off last line, or a value with an unquoted delimiter or line break)",
+            rows=bad,
+        )
+
+
+def read_csv(path: Path, file: str, layout: SourceLayout) -> RawExport:
+    text, delimiter = _text_of_file(path, file)
+    leading, widths = _scan_records(text, delimiter, file)
+    header = _read_header(leading, layout, file)
+    _check_field_counts(widths, header, layout, file)
     try:
         table = pd.read_csv(
             io.StringIO(text),
             sep=delimiter,
             header=None,
+            names=range(max(widths)),
             dtype=str,
             keep_default_na=False,  # "N/A" is an answer label, not a missing value
             na_values=[""],
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as e:
-        raise ExportError(file, f"not a well-formed {delimiter!r}-separated file: {e}") from e
-    header, data = _split_header(table, header_rows, file)
-    return RawExport(file, "csv", _finish(data, header, file, all_text=True))
+        shown = re.sub(r"[^\w ,.:'-]", "", str(e).splitlines()[-1])[:120]  # "Expected 7 fields in line 3, saw 9"
+        raise ExportError(file, f"not a well-formed {delimiter!r}-separated file: {shown}") from e
+    frame, alt = _finish(table.iloc[header.start + layout.header_rows :], header, file, all_text=True)
+    return RawExport(file, "csv", frame, alt_names=alt)
 
 
-def read_xlsx(path: Path, file: str, header_rows: int = 1) -> RawExport:
+def _xlsx_rows(path: Path, file: str, limit: int | None = None) -> list[list[object]]:
+    """Cell values of the first sheet; a formula anywhere is refused (formulas are not data)."""
+    import openpyxl
+
     try:
-        table = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception as e:  # openpyxl raises a variety of types for broken files
-        raise ExportError(file, f"cannot read the workbook: {e}") from e
-    header, data = _split_header(table, header_rows, file)
-    return RawExport(file, "xlsx", _finish(data, header, file, all_text=False))
+        raise ExportError(file, f"cannot read the workbook ({type(e).__name__}): expected an .xlsx export") from e
+    try:
+        sheet = workbook.worksheets[0]
+        rows: list[list[object]] = []
+        for cells in sheet.iter_rows():
+            row = []
+            for cell in cells:
+                if getattr(cell, "data_type", None) == "f":
+                    raise ExportError(
+                        file,
+                        f"cell {cell.coordinate} of sheet {sheet.title!r} holds a formula: formulas are not data; "
+                        "export the answers as values",
+                    )
+                row.append(cell.value)
+            rows.append(row)
+            if limit is not None and len(rows) >= limit:
+                break
+        return rows
+    finally:
+        workbook.close()
 
 
-def read_sav(path: Path, file: str, header_rows: int = 1) -> RawExport:
+def read_xlsx(path: Path, file: str, layout: SourceLayout) -> RawExport:
+    rows = _xlsx_rows(path, file)
+    if not rows:
+        raise ExportError(file, "the file is empty")
+    width = max(len(r) for r in rows)
+    table = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)
+    table = table.where(table.notna(), None)
+    header = _read_header(rows[: _MAX_TITLE_ROWS + layout.header_rows], layout, file)
+    frame, alt = _finish(table.iloc[header.start + layout.header_rows :], header, file, all_text=False)
+    return RawExport(file, "xlsx", frame, alt_names=alt)
+
+
+def read_sav(path: Path, file: str, layout: SourceLayout) -> RawExport:
     import pyreadstat
 
     try:
         table, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as e:  # pyreadstat.ReadstatError and friends
-        raise ExportError(file, f"cannot read the SPSS file: {e}") from e
+        raise ExportError(file, f"cannot read the SPSS file ({type(e).__name__}): expected an SPSS .sav export") from e
     if not len(table.columns):
         raise ExportError(file, "the file is empty")
-    header = list(table.columns)
+    header = _Header(0, [str(c).strip() for c in table.columns], {})
+    labels = dict(zip(meta.column_names, meta.column_labels or [], strict=False))
+    for k, name in enumerate(table.columns):
+        if labels.get(name):
+            header.alt_names[k] = [str(labels[name]).strip()]  # the variable label: the question text
     value_labels = {str(k).strip(): dict(v) for k, v in (meta.variable_value_labels or {}).items()}
     user_missing = {
         str(k).strip(): [(float(r["lo"]), float(r["hi"])) for r in v]
         for k, v in (meta.missing_ranges or {}).items()
         if v
     }
-    frame = _finish(table.astype(object).where(table.notna(), None), header, file, all_text=False)
-    return RawExport(file, "sav", frame, value_labels, user_missing)
+    frame, alt = _finish(table.astype(object).where(table.notna(), None), header, file, all_text=False)
+    return RawExport(file, "sav", frame, value_labels, user_missing, alt)
 
 
-def read_raw(path: str | Path, file: str | None = None, header_rows: int = 1) -> RawExport:
+def _read_companion_table(path: Path, file: str, columns: int) -> list[list[str]]:
+    text, delimiter = _text_of_file(path, file)
+    rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if any(c.strip() for c in r)]
+    if len(rows) < 2 or any(len(r) < columns for r in rows):
+        raise ExportError(file, f"expected a header and rows of at least {columns} fields")
+    return [[c.strip() for c in r] for r in rows[1:]]
+
+
+def with_companions(raw: RawExport, companions: dict[str, Path], names: dict[str, str]) -> RawExport:
+    """SurveyXact: value labels (variable;value;label) and question texts (variable;question text) from the
+    companion files of a dataset file."""
+    value_labels = dict(raw.value_labels)
+    alt_names = {k: list(v) for k, v in raw.alt_names.items()}
+    columns = {normalise_text(c): c for c in raw.frame.columns}
+    if "labels" in companions:
+        for variable, value, label in (r[:3] for r in _read_companion_table(companions["labels"], names["labels"], 3)):
+            column = columns.get(normalise_text(variable))
+            try:
+                code = float(value.replace(",", "."))
+            except ValueError as e:
+                raise ExportError(
+                    names["labels"], "expected a numeric value in the second column", column=variable
+                ) from e
+            if column is not None:
+                value_labels.setdefault(column, {})[code] = label
+    if "structure" in companions:
+        for variable, text in (r[:2] for r in _read_companion_table(companions["structure"], names["structure"], 2)):
+            column = columns.get(normalise_text(variable))
+            if column is not None and text:
+                alt_names.setdefault(column, []).append(text)
+    return RawExport(raw.file, raw.source_format, raw.frame, value_labels, raw.user_missing, alt_names)
+
+
+def peek_rows(path: Path, limit: int = _MAX_TITLE_ROWS + 3) -> list[list[str]]:
+    """The first rows of a file as text, for recognising its source tool (empty when unreadable)."""
+    source_format = source_format_of(path)
+    try:
+        if source_format == "csv":
+            with path.open("rb") as f:
+                data = f.read(_PEEK_BYTES)
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+                text = data[: len(data) - len(data) % 2].decode("utf-16", errors="replace")
+            else:
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError as e:
+                    text = (
+                        data[: e.start].decode("utf-8-sig")
+                        if e.start > len(data) - 4
+                        else data.decode("cp1252", "replace")
+                    )
+            lines = text.lstrip("\r\n").splitlines()
+            if lines and re.fullmatch(r"sep=.", lines[0]):
+                lines = lines[1:]
+            delimiter = detect_delimiter("\n".join(lines[:1]))
+            return [r for r in csv.reader(lines[:limit], delimiter=delimiter)]
+        if source_format == "xlsx":
+            return [[_cell_text(c) for c in r] for r in _xlsx_rows(path, path.name, limit)]
+        if source_format == "sav":
+            import pyreadstat
+
+            _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+            return [list(meta.column_names)]
+    except (ExportError, OSError, ValueError, csv.Error):
+        return []
+    except Exception:  # noqa: BLE001 - a broken file is recognised as nothing; reading it reports the problem
+        return []
+    return []
+
+
+def read_raw(
+    path: str | Path,
+    file: str | None = None,
+    layout: str | Path | SourceLayout = "canonical",
+    companions: dict[str, Path] | None = None,
+) -> RawExport:
     """Read any supported export; `file` is the name used in error messages (default: the file name)."""
     path = Path(path)
     file = file or path.name
+    layout = load_layout(layout)
+    if path.is_symlink():
+        raise ExportError(file, "the file is a symbolic link: copy the export into the landing folder instead")
     if not path.is_file():
         raise ExportError(file, "no such file")
     if path.stat().st_size == 0:
         raise ExportError(file, "the file is empty")
     source_format = source_format_of(path)
     if source_format == "csv":
-        return read_csv(path, file, header_rows)
-    if source_format == "xlsx":
-        return read_xlsx(path, file, header_rows)
-    if source_format == "sav":
-        return read_sav(path, file, header_rows)
-    raise ExportError(file, f"unsupported file type {path.suffix!r}: expected .csv, .xlsx or .sav")
+        raw = read_csv(path, file, layout)
+    elif source_format == "xlsx":
+        raw = read_xlsx(path, file, layout)
+    elif source_format == "sav":
+        raw = read_sav(path, file, layout)
+    else:
+        raise ExportError(file, f"unsupported file type {path.suffix!r}: expected .csv, .txt, .xlsx or .sav")
+    if companions:
+        parent = file.rsplit("/", 1)[0] + "/" if "/" in file else ""
+        raw = with_companions(raw, companions, {role: parent + p.name for role, p in companions.items()})
+    return raw

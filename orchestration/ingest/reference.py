@@ -86,10 +86,17 @@ class Reference:
         return self.items[(first <= year) & (last >= year)]
 
     def column_map(self, year: int) -> dict[str, str]:
-        """Normalised export column name → item_id for `year`: every item asked that year under its own id, plus
-        that year's crosswalk rows (a renamed question keeps its item id)."""
+        """Normalised export column name → item_id for `year`: every item asked that year under its own id and its
+        Norwegian and English question text, plus that year's crosswalk rows (a renamed or reworded question keeps
+        its item id)."""
         items = self.items_for_year(year)
-        mapping = {normalise_text(i): i for i in items["item_id"]}
+        mapping: dict[str, str] = {}
+        for column in ("text_nb", "text_en"):  # the question text as the header (Forms, Qualtrics' text row)
+            if column in items:
+                texts = items[["item_id", column]].assign(key=items[column].map(normalise_text))
+                texts = texts[texts["key"].ne("") & ~texts["key"].duplicated(keep=False)]
+                mapping.update(zip(texts["key"], texts["item_id"], strict=True))
+        mapping.update({normalise_text(i): i for i in items["item_id"]})
         crosswalk = self.item_crosswalk[self.item_crosswalk["year"] == year]
         for source_column, item_id in zip(crosswalk["source_column"], crosswalk["item_id"], strict=True):
             mapping[normalise_text(source_column)] = item_id
