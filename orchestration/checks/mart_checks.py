@@ -21,6 +21,11 @@ _CELL_COLUMNS = [
     "benchmark_id",
     "measure_type",
     "measure_id",
+    "breakdown",
+    "subgroup",
+    "scope",
+    "scope_id",
+    "item_id",
     "n_respondents",
 ]
 
@@ -43,7 +48,7 @@ def _mart_check(mart: str) -> dg.AssetChecksDefinition:
                 .to_pandas()
             )
         id_columns = [c for c in _CELL_COLUMNS if c in frame.columns]
-        outcome = validate_frame(frame, f"published_{mart}", disclosure.as_dict(), id_columns=id_columns)
+        outcome = validate_frame(frame, f"published_{mart}", disclosure.check_parameters(), id_columns=id_columns)
         return to_check_result(outcome, **disclosure.as_dict())
 
     return _check

@@ -17,6 +17,7 @@ final as (
         cast(measure_id as varchar) as measure_id,
         cast(n_respondents as integer) as n_respondents,
         cast(n_companies as integer) as n_companies,
+        cast(100.0 * largest_company_n / nullif(pool_n_respondents, 0) as double) as max_company_share_pct,
         cast({{ disclosed('mean_score') }} as double) as mean_score,
         cast({{ disclosed('index_0_100') }} as double) as index_0_100,
         cast(

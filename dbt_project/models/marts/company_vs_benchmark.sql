@@ -17,8 +17,10 @@ disclosure as (
 decided as (
 
     select
-        comparisons.* exclude (previous_index, yoy_change, yoy_p_value, yoy_significant),
+        comparisons.* exclude (n_other_companies, previous_index, yoy_change, yoy_p_value, yoy_significant),
         disclosure.suppression_reason,
+        disclosure.n_other_companies,
+        100.0 * disclosure.loo_largest_n / nullif(disclosure.loo_n_respondents, 0) as other_max_company_share_pct,
         case when disclosure.previous_published then comparisons.previous_index end as previous_index,
         case when disclosure.previous_published then comparisons.yoy_change end as yoy_change,
         case when disclosure.previous_published then comparisons.yoy_p_value end as yoy_p_value,
@@ -44,6 +46,8 @@ final as (
         cast(measure_type as varchar) as measure_type,
         cast(measure_id as varchar) as measure_id,
         cast(n_respondents as integer) as n_respondents,
+        cast(n_other_companies as integer) as n_other_companies,
+        cast(other_max_company_share_pct as double) as other_max_company_share_pct,
         cast({{ disclosed('company_index') }} as double) as company_index,
         cast({{ disclosed('benchmark_index') }} as double) as benchmark_index,
         cast({{ disclosed('gap') }} as double) as gap,
