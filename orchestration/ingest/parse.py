@@ -230,14 +230,14 @@ def _map_columns(raw: RawExport, year: int, reference: Reference, layout: Source
             if twin is not None:
                 raise ExportError(file, f"two columns map to item {item_id}: {twin!r} and {column!r}", column=column)
             items[column] = item_id
-        elif not layout.is_dropped(column):
-            unknown.append(column)
+        elif not any(layout.is_dropped(name) for name in (column, *raw.alt_names.get(column, ()))):
+            unknown.append(column)  # dropped when its name or its question text is on the layout's drop list
     if unknown and layout.unknown_columns == "error":
         column = unknown[0]
         key = normalise_text(column)
         if key in all_items:
             problem = f"item {all_items[key]} is not asked in {year} (see first_year/last_year in seeds/items.csv)"
-        elif _LOOKS_LIKE_QUESTION.match(column) or raw.alt_names.get(column):
+        elif _LOOKS_LIKE_QUESTION.match(column) or raw.alt_names.get(column) or len(layout.question_texts(column)) > 1:
             problem = (
                 f"looks like a question but maps to no item_id for {year}: expected an item_id or question text of "
                 f"seeds/items.csv or a source_column of seeds/item_crosswalk.csv for {year}"
