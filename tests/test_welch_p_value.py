@@ -15,7 +15,8 @@ import pytest
 from scipy import stats
 
 REPO = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).parent / "dbt"
+# dbt through its Python entry point, not the console script (which a venv re-sync may be rewriting)
+DBT = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
 
 DEGREES_OF_FREEDOM = [1, 1.37, 2, 2.5, 3, 4, 5, 7.9, 10, 15, 29.3, 50, 100, 333.3, 1_000, 4_321.5, 10_000, 50_000]
 DEGREES_OF_FREEDOM += [100_000]
@@ -50,7 +51,7 @@ def p_values(tmp_path_factory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     warehouse = tmp / "grid.duckdb"
     env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
-        [str(DBT), "run", "--profiles-dir", ".", "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
+        [*DBT, "run", "--profiles-dir", ".", "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs")],
         cwd=project,
         env=env,
         capture_output=True,
