@@ -1,6 +1,6 @@
--- Long form: one row per respondent x measure (index / eNPS / theme / item), with the respondent's 0-100 score, the score
--- on the measure's own scale where it has one, and the respondent's answer counts behind the measure (valid answers
--- by category and don't-knows), so that group statistics are computed in one place for every measure type.
+-- Long form: one row per respondent x measure (index / eNPS / theme / item), with the respondent's 0-100 score, the
+-- score on the measure's own scale where it has one, and the respondent's answer counts behind the measure (valid
+-- answers by category and don't-knows), so that group statistics are computed in one place for every measure type.
 with
 
 answers_scored as (

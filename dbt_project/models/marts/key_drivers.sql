@@ -141,9 +141,9 @@ ranked as (
         case
             when correlations.correlation_with_index is not null
                 then rank() over (
-                    partition by correlations.year, correlations.scope, correlations.scope_id
-                    order by correlations.correlation_with_index desc nulls last
-                )
+                        partition by correlations.year, correlations.scope, correlations.scope_id
+                        order by correlations.correlation_with_index desc nulls last
+                    )
         end as driver_rank
     from correlations
     left join item_indices

@@ -65,6 +65,17 @@ item_variances as (
 
 ),
 
+summed_item_variances as (
+
+    select
+        year,
+        theme_id,
+        sum(item_variance) as item_variance_sum
+    from item_variances
+    group by year, theme_id
+
+),
+
 sum_variances as (
 
     select
@@ -88,23 +99,16 @@ alphas as (
             when themes_asked.n_items >= 2
                 and sum_variances.n_complete >= 2
                 and sum_variances.sum_variance > 0
-                then themes_asked.n_items / (themes_asked.n_items - 1.0)
-                * (1.0 - summed_items.item_variance_sum / sum_variances.sum_variance)
+                then (themes_asked.n_items / (themes_asked.n_items - 1.0))
+                    * (1.0 - summed_item_variances.item_variance_sum / sum_variances.sum_variance)
         end as cronbach_alpha
     from themes_asked
     left join sum_variances
         on themes_asked.year = sum_variances.year
             and themes_asked.theme_id = sum_variances.theme_id
-    left join (
-        select
-            year,
-            theme_id,
-            sum(item_variance) as item_variance_sum
-        from item_variances
-        group by year, theme_id
-    ) as summed_items
-        on themes_asked.year = summed_items.year
-            and themes_asked.theme_id = summed_items.theme_id
+    left join summed_item_variances
+        on themes_asked.year = summed_item_variances.year
+            and themes_asked.theme_id = summed_item_variances.theme_id
 
 ),
 
