@@ -11,17 +11,27 @@ import json
 
 import dagster as dg
 
+from orchestration.ingest.loader import ERROR_SUFFIX, QUARANTINE_DIR
 from orchestration.jobs import load_raw_exports
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehousePaths
 
 
 def landing_fingerprint(paths: WarehousePaths, year: str) -> str:
-    listing = sorted(
-        (p.name, p.stat().st_size, p.stat().st_mtime_ns)
-        for p in paths.year_dir(year).iterdir()
-        if p.is_file() and not p.name.startswith(".")
-    )
+    """Names, sizes and modification times of a year's files (sub-folders, sidecars and companion files included),
+    plus the names of its quarantine entries: deleting one (withdrawing a rejected file) starts a load too."""
+    root = paths.year_dir(year)
+    listing = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if relative.parts[0] == QUARANTINE_DIR:
+            if path.name.endswith(ERROR_SUFFIX):
+                listing.append((relative.as_posix(), 0, 0))
+            continue
+        if any(part.startswith((".", "~$")) for part in relative.parts) or not path.is_file():
+            continue
+        stat = path.stat()
+        listing.append((relative.as_posix(), stat.st_size, stat.st_mtime_ns))
     return hashlib.sha256(json.dumps(listing).encode()).hexdigest()[:16]
 
 

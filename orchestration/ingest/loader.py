@@ -282,13 +282,14 @@ def _insert(
     respondents = parsed.respondents.reset_index()
     # Answers travel to DuckDB without their repeated respondent and company strings (joined back by data row) and
     # with the item columns as categoricals: DuckDB scans those as codes, which keeps a 2-million-row insert fast.
+    item_answers = parsed.item_answers
     answers = pd.DataFrame(
         {
-            "data_row": parsed.answers.index.to_numpy(),
-            "item_id": pd.Categorical(parsed.answers["item_id"]),
-            "source_column": pd.Categorical(parsed.answers["source_column"]),
-            "answer_value": parsed.answers["answer_value"].to_numpy(),
-            "is_dont_know": parsed.answers["is_dont_know"].to_numpy(),
+            "data_row": item_answers.index.to_numpy(),
+            "item_id": pd.Categorical(item_answers["item_id"]),
+            "source_column": pd.Categorical(item_answers["source_column"]),
+            "answer_value": item_answers["answer_value"].to_numpy(),
+            "is_dont_know": item_answers["is_dont_know"].to_numpy(),
         }
     )
     metadata = [file_name, sha, load_id, loaded_at]

@@ -5,6 +5,7 @@ values, never over respondents."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -55,21 +56,30 @@ _DAYFIRST_FORMATS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParsedExport:
     """One export, validated and reshaped.
 
     respondents: one row per respondent, columns RESPONDENT_COLUMNS (respondent_id already pseudonymised).
-    answers: one row per respondent × item answered or marked don't-know, columns ANSWER_COLUMNS.
-    Both are indexed by `data_row`, the respondent's 1-based data row in the file (for error messages only; it is
+    answers: one row per respondent × item answered or marked don't-know, columns ANSWER_COLUMNS (built on first
+    use from `item_answers`, which has only source_column and item_id (categorical), answer_value and
+    is_dont_know: the loader inserts that and joins the respondent in DuckDB, so a big export is never held as
+    millions of repeated id strings).
+    All are indexed by `data_row`, the respondent's 1-based data row in the file (for error messages only; it is
     not a warehouse column). `respondent_id_column` is the export's name for the respondent id column.
     """
 
     file: str
     source_format: str
     respondents: pd.DataFrame
-    answers: pd.DataFrame
+    item_answers: pd.DataFrame
     respondent_id_column: str = "respondent_id"
+
+    @functools.cached_property
+    def answers(self) -> pd.DataFrame:
+        answers = self.item_answers.astype({"source_column": object, "item_id": object})
+        answers = answers.join(self.respondents[["year", "respondent_id", "company_id"]])
+        return answers[ANSWER_COLUMNS]
 
     @property
     def n_respondents(self) -> int:
@@ -77,7 +87,7 @@ class ParsedExport:
 
     @property
     def n_answers(self) -> int:
-        return len(self.answers)
+        return len(self.item_answers)
 
 
 def read_export(
@@ -347,101 +357,154 @@ def parse_export(
             )
         respondents["is_complete"] = respondents["is_complete"] & ~(progress < 100)
 
-    answers = answers.join(respondents[["respondent_id", "company_id"]])
-    answers["year"] = year
     return ParsedExport(
         file=file,
         source_format=raw.source_format,
         respondents=respondents[RESPONDENT_COLUMNS],
-        answers=answers[ANSWER_COLUMNS],
+        item_answers=answers,
         respondent_id_column=rid_column,
     )
 
 
-def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference, layout: SourceLayout) -> pd.DataFrame:
-    """Long answers (data_row, source_column, item_id, answer_value, is_dont_know); raises on the first bad column."""
-    file = raw.file
-    item_columns = list(columns.items)
-    wide = raw.frame[item_columns]
-    long = wide.melt(var_name="source_column", value_name="cell", ignore_index=False).dropna(subset=["cell"])
-    long.index.name = "data_row"
-    long = long.reset_index()
-    # Categoricals: per-column comparisons below compare small integer codes, not millions of strings.
-    long["source_column"] = pd.Categorical(long["source_column"], categories=item_columns)
-    long["item_id"] = long["source_column"].map(columns.items)
-    classified = _classify(long["cell"], reference)
-    value = pd.Series(classified.value, index=long.index)
-    is_dk = pd.Series(classified.is_dont_know, index=long.index)
-    is_number = ~pd.Series(classified.is_label | classified.is_unknown, index=long.index)
-    keep = pd.Series(True, index=long.index)
+@dataclass(frozen=True)
+class _ColumnCells:
+    """One question column, decided per distinct cell value: the positions (into the frame's rows) of its non-blank
+    cells, the distinct value each holds (`codes`), and per distinct value its code, don't-know flag, whether it
+    is kept (not a missing code) and whether it is invalid."""
 
-    # Declared special codes of the layout, then (for .sav) codes whose value label is a don't-know label or that
-    # are declared user-missing in the file.
-    keep &= ~(is_number & value.isin(layout.missing_codes))
-    for item_or_all, codes in layout.dont_know_codes.items():
-        applies = long["item_id"].eq(item_or_all) if item_or_all != "*" else True
-        is_dk |= is_number & applies & value.isin(codes)
-    label_lookup = reference.label_lookup()
-    given = value.copy()
-    for column in item_columns:
-        if column not in raw.value_labels and column not in raw.user_missing:
-            continue
-        in_column = long["source_column"].eq(column) & is_number
+    positions: np.ndarray
+    codes: np.ndarray
+    uniques: np.ndarray
+    value: np.ndarray
+    is_dk: np.ndarray
+    keep: np.ndarray
+    bad_value: np.ndarray
+    bad_label: np.ndarray
+
+
+def _column_cells(
+    cells: pd.Series, column: str, item_id: str, raw: RawExport, reference: Reference, layout: SourceLayout
+) -> _ColumnCells:
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    classified = _classify(pd.Series(uniques, dtype=object), reference)
+    value = classified.value.copy()
+    is_dk = classified.is_dont_know.copy()
+    is_number = ~(classified.is_label | classified.is_unknown)
+    keep = np.ones(len(uniques), dtype=bool)
+    # Declared special codes of the layout (or the file's sidecar), then (for .sav and SurveyXact label files) codes
+    # whose value label is a don't-know label or that are declared user-missing in the file.
+    keep &= ~(is_number & np.isin(value, layout.missing_codes))
+    for item_or_all, dk_codes in layout.dont_know_codes.items():
+        if item_or_all in ("*", item_id):
+            is_dk |= is_number & np.isin(value, dk_codes)
+    value_labels = raw.value_labels.get(column, {})
+    if value_labels or column in raw.user_missing:
+        label_lookup = reference.label_lookup()
+        given = value.copy()
+        labelled_dk_codes = _dont_know_codes(value_labels, label_lookup)
         for lo, hi in raw.user_missing.get(column, []):
-            missing = in_column & given.between(lo, hi)
-            labelled_dk = missing & given.isin(_dont_know_codes(raw.value_labels.get(column, {}), label_lookup))
-            keep &= ~(missing & ~labelled_dk)
-        # .sav value labels that are answer labels decide the code (or don't-know) for their codes.
+            missing = is_number & (given >= lo) & (given <= hi)
+            keep &= ~(missing & ~np.isin(given, labelled_dk_codes))
         recode = {
             float(code): found
-            for code, label in raw.value_labels.get(column, {}).items()
+            for code, label in value_labels.items()
             if (found := label_lookup.get(normalise_text(label))) is not None
         }
-        if recode:
-            labelled = in_column & given.isin(list(recode))
-            codes = {c: (np.nan if f.answer_code is None else f.answer_code) for c, f in recode.items()}
-            is_dk |= labelled & given.map({c: f.is_dont_know for c, f in recode.items()}).eq(True)
-            value = value.where(~labelled, given.map(codes))
-
-    scales = reference.item_scales()
-    scale_min = long["item_id"].map(scales["scale_min"]).astype(float)
-    scale_max = long["item_id"].map(scales["scale_max"]).astype(float)
-    is_whole = np.isclose(value.fillna(0) % 1, 0)
-    bad_value = (
-        keep
-        & ~is_dk
-        & ~pd.Series(classified.is_unknown, index=long.index)
-        & ((value < scale_min) | (value > scale_max) | ~is_whole)
+        for code, found in recode.items():  # value labels that are answer labels decide the code or don't-know
+            labelled = is_number & (given == code)
+            is_dk |= labelled & found.is_dont_know
+            value = np.where(labelled, np.nan if found.answer_code is None else found.answer_code, value)
+    lo, hi = reference.item_scales().loc[item_id]
+    with np.errstate(invalid="ignore"):
+        is_whole = np.isclose(np.nan_to_num(value) % 1, 0)
+        out_of_scale = (value < lo) | (value > hi) | ~is_whole
+    bad_value = keep & ~is_dk & ~classified.is_unknown & out_of_scale
+    bad_label = keep & classified.is_unknown
+    present = codes >= 0
+    return _ColumnCells(
+        positions=np.flatnonzero(present),
+        codes=codes[present],
+        uniques=uniques,
+        value=value,
+        is_dk=is_dk,
+        keep=keep,
+        bad_value=bad_value,
+        bad_label=bad_label,
     )
-    bad_label = keep & pd.Series(classified.is_unknown, index=long.index)
-    problems = bad_value | bad_label
-    if problems.any():
-        column = next(c for c in item_columns if (problems & long["source_column"].eq(c)).any())
-        in_column = long["source_column"].eq(column)
-        lo, hi = scales.loc[columns.items[column]]
+
+
+def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference, layout: SourceLayout) -> pd.DataFrame:
+    """Long answers (data_row, source_column, item_id, answer_value, is_dont_know); raises on the first bad column.
+
+    Column by column on numpy arrays: each column's distinct values are classified once and its cells take their
+    verdict by code, so a 50 MB export never becomes millions of Python strings in a long frame."""
+    file = raw.file
+    item_columns = list(columns.items)
+    rows = raw.frame.index.to_numpy()
+    parts = []
+    problems: list[str] = []
+    first_problem = None
+    for position, column in enumerate(item_columns):
+        cells = _column_cells(raw.frame[column], column, columns.items[column], raw, reference, layout)
+        bad = cells.bad_value | cells.bad_label
+        if bad.any():
+            problems.append(column)
+            if first_problem is None:
+                first_problem = cells
+            continue
+        if problems:
+            continue  # only counting the columns with problems from here on
+        kept = cells.keep[cells.codes]
+        codes = cells.codes[kept]
+        is_dk = cells.is_dk[codes]
+        parts.append(
+            (
+                rows[cells.positions[kept]],
+                np.full(len(codes), position, dtype=np.int32),
+                np.where(is_dk, np.nan, cells.value[codes]).astype(float),
+                is_dk,
+            )
+        )
+    if problems:
+        column, cells = problems[0], first_problem
+        lo, hi = reference.item_scales().loc[columns.items[column]]
         expected = (
             f"expected a whole number from {_fmt(lo)} to {_fmt(hi)}, an answer label of seeds/answer_labels.csv "
             "or a don't-know"
         )
-        if (bad_value & in_column).any():
-            rows = long.loc[bad_value & in_column, "data_row"]
-            problem = f"invalid value {_quote(long.loc[bad_value & in_column, 'cell'])}: {expected}"
+        which = cells.bad_value if cells.bad_value.any() else cells.bad_label
+        where = which[cells.codes]
+        shown = _quote(pd.Series(cells.uniques[which]))
+        if cells.bad_value.any():
+            problem = f"invalid value {shown}: {expected}"
         else:
-            rows = long.loc[bad_label & in_column, "data_row"]
-            problem = f"unknown answer label {_quote(long.loc[bad_label & in_column, 'cell'])}: {expected}"
-        others = long.loc[problems & ~in_column, "source_column"].nunique()
+            problem = f"unknown answer label {shown}: {expected}"
+        others = len(problems) - 1
         if others:
             problem += f" ({others} more column{'s' if others > 1 else ''} with invalid values)"
-        raise ExportError(file, problem, rows=rows.unique(), column=column)
+        raise ExportError(file, problem, rows=rows[cells.positions[where]], column=column)
 
-    long["answer_value"] = value.where(~is_dk).astype(float)
-    long["is_dont_know"] = is_dk.astype(bool)
-    long = long[keep]
+    if parts:
+        data_row, position, answer_value, is_dont_know = (np.concatenate(a) for a in zip(*parts, strict=True))
+    else:
+        data_row, position = np.array([], dtype=rows.dtype), np.array([], dtype=np.int32)
+        answer_value, is_dont_know = np.array([], dtype=float), np.array([], dtype=bool)
     # Order: respondent by respondent in file order, questions in column order.
-    long = long.assign(_pos=long["source_column"].cat.codes).sort_values(["data_row", "_pos"], kind="stable")
-    long["source_column"] = long["source_column"].astype(object)
-    long["item_id"] = long["item_id"].astype(object)
-    return long.set_index("data_row")[["source_column", "item_id", "answer_value", "is_dont_know"]]
+    order = np.lexsort((position, data_row))
+    position = position[order]
+    item_ids = [columns.items[c] for c in item_columns]
+    return pd.DataFrame(
+        {
+            "source_column": pd.Categorical.from_codes(position, categories=item_columns),
+            "item_id": pd.Categorical.from_codes(position, categories=item_ids)
+            if len(set(item_ids)) == len(item_ids)
+            else pd.Categorical(np.asarray(item_ids, dtype=object)[position]),
+            "answer_value": answer_value[order],
+            "is_dont_know": is_dont_know[order].astype(bool),
+        },
+        index=pd.Index(data_row[order], name="data_row"),
+    )
 
 
 def _dont_know_codes(value_labels: dict[float, str], label_lookup: dict) -> list[float]:

@@ -225,7 +225,7 @@ def read_csv(path: Path, file: str, layout: SourceLayout) -> RawExport:
             sep=delimiter,
             header=None,
             names=range(max(widths)),
-            dtype=str,
+            dtype="category",  # each distinct cell text once per column, not one string object per cell
             keep_default_na=False,  # "N/A" is an answer label, not a missing value
             na_values=[""],
             skip_blank_lines=False,
@@ -233,7 +233,7 @@ def read_csv(path: Path, file: str, layout: SourceLayout) -> RawExport:
     except pd.errors.ParserError as e:
         shown = re.sub(r"[^\w ,.:'-]", "", str(e).splitlines()[-1])[:120]  # "Expected 7 fields in line 3, saw 9"
         raise ExportError(file, f"not a well-formed {delimiter!r}-separated file: {shown}") from e
-    frame, alt = _finish(table.iloc[header.start + layout.header_rows :], header, file, all_text=True)
+    frame, alt = _finish(table.iloc[header.start + layout.header_rows :], header, file, all_text=False)
     return RawExport(file, "csv", frame, alt_names=alt)
 
 
