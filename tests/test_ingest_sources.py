@@ -191,3 +191,18 @@ def test_a_renamed_or_reworded_question_keeps_its_item_id_via_the_crosswalk(tmp_
     ]
     with pytest.raises(ExportError, match="maps to no item_id for 2025"):
         read_export(path, 2025, reference, pseudonym_key=KEY)  # the crosswalk rows are for 2024 only
+
+
+def test_a_title_row_above_the_header_of_a_questback_csv(reference: Reference, tmp_path: Path) -> None:
+    path = tmp_path / "qb.csv"
+    path.write_text(
+        "Medarbeiderundersøkelse 2023\n\nRespondent-ID;Selskap;Besvart;Jeg er motivert for jobben min\n"
+        "a;Fjelltele;01.03.2023 10:00;I stor grad\nb;Fjelltele;02.03.2023 11:00;Vet ikke\n",
+        encoding="utf-8",
+    )
+    parsed = read_export(path, YEAR, reference, pseudonym_key=KEY)
+    assert resolve_source(path, "qb.csv").layout.name == "questback"
+    assert parsed.answers[["item_id", "answer_value", "is_dont_know"]].astype(str).values.tolist() == [
+        ["Q01", "5.0", "False"],
+        ["Q01", "nan", "True"],
+    ]

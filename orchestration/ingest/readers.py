@@ -65,9 +65,12 @@ def decode_text(data: bytes, file: str) -> str:
 
 
 def detect_delimiter(text: str) -> str:
-    """The delimiter (comma, semicolon or tab) that splits the header line into the most fields."""
-    first_line = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
-    counts = {d: len(next(csv.reader([first_line], delimiter=d), [])) for d in _DELIMITERS}
+    """The delimiter (comma, semicolon or tab) that splits one of the leading lines (the header, below any title
+    rows) into the most fields."""
+    lines = [line for line in text[:_PEEK_BYTES].lstrip("\r\n").splitlines()[: _MAX_TITLE_ROWS + 1] if line.strip()]
+    counts = {
+        d: max((len(next(csv.reader([line], delimiter=d), [])) for line in lines), default=0) for d in _DELIMITERS
+    }
     return max(_DELIMITERS, key=lambda d: counts[d])  # ties go to the earlier (comma)
 
 
@@ -356,7 +359,7 @@ def peek_rows(path: Path, limit: int = _MAX_TITLE_ROWS + 3) -> list[list[str]]:
             lines = text.lstrip("\r\n").splitlines()
             if lines and re.fullmatch(r"sep=.", lines[0]):
                 lines = lines[1:]
-            delimiter = detect_delimiter("\n".join(lines[:1]))
+            delimiter = detect_delimiter("\n".join(lines[:limit]))
             return [r for r in csv.reader(lines[:limit], delimiter=delimiter)]
         if source_format == "xlsx":
             return [[_cell_text(c) for c in r] for r in _xlsx_rows(path, path.name, limit)]
