@@ -54,6 +54,7 @@ def raw_survey_tables(context: dg.AssetExecutionContext, paths: WarehousePaths) 
         severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "rejected": dg.MetadataValue.json(report.errors()),
+            "quarantined": dg.MetadataValue.json([f.quarantined for f in report.failed if f.quarantined]),
             "files": files,
         },
     )

@@ -19,7 +19,7 @@ from .errors import ExportError
 from .layouts import SourceLayout, load_layout
 from .reference import normalise_text
 
-SOURCE_FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".sav": "sav"}
+SOURCE_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav"}
 _DELIMITERS = (",", ";", "\t")
 _PEEK_BYTES = 1 << 18
 _MAX_TITLE_ROWS = 10
@@ -399,7 +399,7 @@ def read_raw(
     elif source_format == "sav":
         raw = read_sav(path, file, layout)
     else:
-        raise ExportError(file, f"unsupported file type {path.suffix!r}: expected .csv, .txt, .xlsx or .sav")
+        raise ExportError(file, f"unsupported file type {path.suffix!r}: expected .csv, .xlsx or .sav")
     if companions:
         parent = file.rsplit("/", 1)[0] + "/" if "/" in file else ""
         raw = with_companions(raw, companions, {role: parent + p.name for role, p in companions.items()})
