@@ -405,6 +405,8 @@ def sync_year(
 
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse_path)) as con:
+        con.execute("set preserve_insertion_order = false")  # inserts need not buffer rows in order: less memory
+        con.execute("set memory_limit = '1GB'")  # DuckDB spills beyond it; ingestion's pandas frames need the rest
         create_raw_schema(con)
         loaded = dict(
             con.execute("select file_name, file_sha256 from raw.survey_exports where year = ?", [year]).fetchall()

@@ -442,7 +442,11 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
     file = raw.file
     item_columns = list(columns.items)
     rows = raw.frame.index.to_numpy()
-    parts = []
+    # respondent × question grids, filled column by column: read row-major they are already in the long table's
+    # order (respondent by respondent, questions in column order), with no sort and no concatenation
+    values = np.full((len(rows), len(item_columns)), np.nan)
+    dont_know = np.zeros(values.shape, dtype=bool)
+    taken = np.zeros(values.shape, dtype=bool)
     problems: list[str] = []
     first_problem = None
     for position, column in enumerate(item_columns):
@@ -457,15 +461,11 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
             continue  # only counting the columns with problems from here on
         kept = cells.keep[cells.codes]
         codes = cells.codes[kept]
+        at = cells.positions[kept]
         is_dk = cells.is_dk[codes]
-        parts.append(
-            (
-                rows[cells.positions[kept]],
-                np.full(len(codes), position, dtype=np.int32),
-                np.where(is_dk, np.nan, cells.value[codes]).astype(float),
-                is_dk,
-            )
-        )
+        values[at, position] = np.where(is_dk, np.nan, cells.value[codes])
+        dont_know[at, position] = is_dk
+        taken[at, position] = True
     if problems:
         column, cells = problems[0], first_problem
         lo, hi = reference.item_scales().loc[columns.items[column]]
@@ -485,14 +485,10 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
             problem += f" ({others} more column{'s' if others > 1 else ''} with invalid values)"
         raise ExportError(file, problem, rows=rows[cells.positions[where]], column=column)
 
-    if parts:
-        data_row, position, answer_value, is_dont_know = (np.concatenate(a) for a in zip(*parts, strict=True))
-    else:
-        data_row, position = np.array([], dtype=rows.dtype), np.array([], dtype=np.int32)
-        answer_value, is_dont_know = np.array([], dtype=float), np.array([], dtype=bool)
-    # Order: respondent by respondent in file order, questions in column order.
-    order = np.lexsort((position, data_row))
-    position = position[order]
+    flat = np.flatnonzero(taken)
+    del taken
+    position = (flat % len(item_columns)).astype(np.int32)
+    data_row = rows[flat // len(item_columns)]
     item_ids = [columns.items[c] for c in item_columns]
     return pd.DataFrame(
         {
@@ -500,10 +496,10 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
             "item_id": pd.Categorical.from_codes(position, categories=item_ids)
             if len(set(item_ids)) == len(item_ids)
             else pd.Categorical(np.asarray(item_ids, dtype=object)[position]),
-            "answer_value": answer_value[order],
-            "is_dont_know": is_dont_know[order].astype(bool),
+            "answer_value": values.ravel()[flat],
+            "is_dont_know": dont_know.ravel()[flat],
         },
-        index=pd.Index(data_row[order], name="data_row"),
+        index=pd.Index(data_row, name="data_row"),
     )
 
 
