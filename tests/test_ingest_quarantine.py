@@ -151,6 +151,13 @@ CASES = {
         [3],
         ["truncated"],
     ),
+    "truncated inside a quoted value": (
+        "signal.csv",
+        lambda p: p.write_text(csv_text() + 's-1004,"Signal', encoding="utf-8"),
+        None,
+        [4],
+        ["truncated"],
+    ),
     "ragged row": (
         "signal.csv",
         lambda p: p.write_text(csv_text(rows=replace_row(2, "s-1002,Fjelltele,,3,2,extra")), encoding="utf-8"),
