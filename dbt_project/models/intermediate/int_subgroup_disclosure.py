@@ -125,12 +125,11 @@ def model(dbt, session):
     for (year, company_id, measure_type, measure_id), group in cell_counts.groupby(
         ["year", "company_id", "measure_type", "measure_id"], sort=False
     ):
-        cells = tuple(
-            sorted(
-                (tuple(None if pd.isna(v) else str(v) for v in values[:4]) + (int(values[4]),))
-                for values in group[[*BREAKDOWNS, "n"]].itertuples(index=False, name=None)
-            )
-        )
+        cells = [
+            tuple(None if pd.isna(v) else str(v) for v in values[:4]) + (int(values[4]),)
+            for values in group[[*BREAKDOWNS, "n"]].itertuples(index=False, name=None)
+        ]
+        cells = tuple(sorted(cells, key=lambda cell: tuple("" if v is None else f"~{v}" for v in cell[:4])))
         for breakdown, subgroup, reason in _audit(cells, min_respondents):
             rows.append((year, company_id, measure_type, measure_id, breakdown, subgroup, reason))
     decided = pd.DataFrame(
@@ -138,10 +137,11 @@ def model(dbt, session):
         columns=["year", "company_id", "measure_type", "measure_id", "breakdown", "subgroup", "suppression_reason"],
     )
     keys = ["year", "company_id", "breakdown", "subgroup", "measure_type", "measure_id"]
+    decided = decided.astype({key: stats[key].dtype for key in keys})
     out = stats[[*keys, "n_respondents"]].merge(decided, how="left", on=keys)
     # a subgroup cell of a measure nobody in it scored (n = 0) is below the threshold too
     out.loc[out["suppression_reason"].isna() & (out["n_respondents"] < min_respondents), "suppression_reason"] = (
         "min_respondents"
     )
-    out["suppression_reason"] = out["suppression_reason"].astype(object).where(out["suppression_reason"].notna(), None)
+    out["suppression_reason"] = out["suppression_reason"].astype("string")
     return out

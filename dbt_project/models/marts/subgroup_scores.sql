@@ -26,7 +26,7 @@ decided as (
         companies.company_name,
         coalesce(
             {{ suppression_reason(n_respondents='subgroup_stats.n_respondents') }},
-            subgroup_disclosure.suppression_reason
+            cast(subgroup_disclosure.suppression_reason as varchar)
         ) as suppression_reason
     from subgroup_stats
     left join companies
