@@ -8,6 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.resources import WarehousePaths
 from orchestration.settings import DEMO_PSEUDONYM_KEY
 from tests.conftest import Harness
 from tests.survey_fixtures import COMPANIES, expected_respondent_scores, small_survey, write_landing
@@ -121,7 +122,8 @@ def test_too_few_companies_stops_the_release_and_keeps_the_previous_one(released
 
 
 def test_a_release_with_the_public_demo_key_needs_demo_mode(harness: Harness) -> None:
-    harness.paths = harness.paths.model_copy(update={"pseudonym_key": DEMO_PSEUDONYM_KEY})
+    settings = {**harness.paths.model_dump(), "pseudonym_key": DEMO_PSEUDONYM_KEY}
+    harness.paths = WarehousePaths(**settings)
     write_landing(harness.paths.year_dir(YEAR).parent, YEAR, small_survey(YEAR, SIZES, seed=7))
     result = harness.release(YEAR)
     assert not result.success
