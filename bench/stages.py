@@ -46,6 +46,7 @@ def dbt(work: Path) -> None:
 
 def checks(work: Path) -> None:
     from orchestration.checks.gx_runner import validate_frame
+    from orchestration.resources import DisclosureThresholds
 
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         answers = (
@@ -61,7 +62,8 @@ def checks(work: Path) -> None:
             for m in ("company_scores", "benchmarks", "company_vs_benchmark")
         }
     outcomes = [validate_frame(answers, "raw_answers")]
-    outcomes += [validate_frame(frame, f"published_{m}", threshold_defaults()) for m, frame in marts.items()]
+    parameters = DisclosureThresholds().check_parameters()
+    outcomes += [validate_frame(frame, f"published_{m}", parameters) for m, frame in marts.items()]
     failed = [o.suite for o in outcomes if not o.success]
     if failed:
         raise SystemExit(f"checks failed: {failed}")
