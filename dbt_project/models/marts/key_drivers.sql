@@ -100,8 +100,9 @@ correlations as (
         item_id,
         sort_order,
         n_respondents,
+        -- a variance within float noise of zero is zero: no correlation, rather than a ratio of rounding errors
         case
-            when x_variance > 0 and y_variance > 0
+            when x_variance > 1e-12 and y_variance > 1e-12
                 then least(greatest(covariance / sqrt(x_variance * y_variance), -1.0), 1.0)
         end as correlation_with_index
     from moments
@@ -137,14 +138,7 @@ ranked as (
 
     select
         correlations.*,
-        item_indices.item_index,
-        case
-            when correlations.correlation_with_index is not null
-                then rank() over (
-                        partition by correlations.year, correlations.scope, correlations.scope_id
-                        order by correlations.correlation_with_index desc nulls last
-                    )
-        end as driver_rank
+        item_indices.item_index
     from correlations
     left join item_indices
         on correlations.year = item_indices.year
@@ -204,11 +198,21 @@ final as (
         cast(n_respondents as integer) as n_respondents,
         cast({{ disclosed('correlation_with_index') }} as double) as correlation_with_index,
         cast({{ disclosed('item_index') }} as double) as item_index,
-        cast({{ disclosed('driver_rank') }} as integer) as rank,
+        -- ranked among the published drivers only, so a withheld item leaves no gap in the ranks
+        cast(
+            case
+                when suppression_reason is null and correlation_with_index is not null
+                    then rank() over (
+                            partition by
+                                year, scope, scope_id, suppression_reason is null and correlation_with_index is not null
+                            order by correlation_with_index desc
+                        )
+            end as integer
+        ) as rank,
         suppression_reason is not null as suppressed,
         cast(suppression_reason as varchar) as suppression_reason
     from decided
-    order by year asc, scope desc, scope_id asc, driver_rank asc nulls last, sort_order asc
+    order by year asc, scope desc, scope_id asc, rank asc nulls last, sort_order asc
 
 )
 
