@@ -11,7 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, threshold_defaults
+from orchestration.resources import DisclosureThresholds
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
 YEAR = 2025
 
@@ -34,7 +35,7 @@ def dbt(work: Path) -> None:
     env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(work / "warehouse.duckdb")}
     # The seeded invited headcounts fit the demo's company sizes, not N synthetic respondents, so response rates
     # (and their 0-100 test) are left out of the benchmark.
-    args = dbt_build_args(threshold_defaults()) + [
+    args = dbt_build_args(DisclosureThresholds().as_dict()) + [
         "--exclude",
         "response_rates",
         "--target-path",
@@ -46,7 +47,6 @@ def dbt(work: Path) -> None:
 
 def checks(work: Path) -> None:
     from orchestration.checks.gx_runner import validate_frame
-    from orchestration.resources import DisclosureThresholds
 
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         answers = (
@@ -76,7 +76,7 @@ def release(work: Path) -> None:
         warehouse_path=str(work / "warehouse.duckdb"),
         releases_dir=str(work / "releases"),
         year=YEAR,
-        thresholds=threshold_defaults(),
+        thresholds=DisclosureThresholds().as_dict(),
         checks=[],
     )
 

@@ -86,19 +86,14 @@ class DisclosureThresholds(dg.ConfigurableResource):
         }
 
     def check_parameters(self) -> dict[str, float | str]:
-        """Parameters of the blocking suites: the values in force under the profile (mirrors the dbt macro
-        disclosure_setting: presets only tighten; p_percent replaces dominance by the p%-rule)."""
-        presets = {
-            "default": {},
-            "competitors": {"min_companies": 5, "max_company_share": 0.25},
-            "p_percent": {"min_companies": 5, "max_company_share": 1.0},
-        }
+        """Parameters of the blocking suites: the values in force under the profile. The presets are dbt_project.yml's
+        ``disclosure_profiles``; the suites apply them independently of the dbt macro disclosure_setting: a preset
+        only tightens, and one with the p%-rule has no dominance limit (the suites check the p%-rule's outcome)."""
+        presets = _THRESHOLDS["disclosure_profiles"]
         if self.disclosure_profile not in presets:
             raise ValueError(f"disclosure_profile must be one of {sorted(presets)}, not {self.disclosure_profile!r}")
         preset = presets[self.disclosure_profile]
-        share = min(self.max_company_share, preset.get("max_company_share", 1.0))
-        if self.disclosure_profile == "p_percent":
-            share = 1.0
+        share = 1.0 if "p_percent" in preset else min(self.max_company_share, preset.get("max_company_share", 1.0))
         return {
             **self.as_dict(),
             "min_companies": max(self.min_companies, preset.get("min_companies", 0)),

@@ -1,20 +1,15 @@
 {#- Disclosure control (methodology §6), the ONE place that decides whether a published cell is suppressed.
 
     Settings come from dbt_project.yml vars (Dagster passes the chosen values as --vars). var('disclosure_profile')
-    selects a named preset; a preset only ever tightens the configured values:
-      default      min_companies, max_company_share (dominance) as configured
-      competitors  benchmarks between direct competitors: at least 5 companies, none above 25% of the respondents
-      p_percent    at least 5 companies; the p%-rule (p = 25) instead of dominance: the respondents of all companies
-                   but the two largest must be at least p% of the largest company's respondents
+    selects one of the presets in var('disclosure_profiles'); a preset only ever tightens the configured values:
+    min_companies is raised to the preset's, max_company_share lowered to the preset's, and a preset with p_percent
+    uses the p%-rule instead of dominance (the respondents of all companies but the two largest must be at least p%
+    of the largest company's respondents).
     All respondents of one company count as one contributor (company sizes are respondent counts).
 -#}
 {% macro disclosure_setting(name) -%}
     {%- set profile = var('disclosure_profile', 'default') -%}
-    {%- set presets = {
-        'default': {},
-        'competitors': {'min_companies': 5, 'max_company_share': 0.25},
-        'p_percent': {'min_companies': 5, 'p_percent': 25},
-    } -%}
+    {%- set presets = var('disclosure_profiles') -%}
     {%- if profile not in presets -%}
         {{ exceptions.raise_compiler_error(
             "disclosure_profile must be one of " ~ (presets.keys() | list | join(', ')) ~ ", not '" ~ profile ~ "'"
