@@ -9,7 +9,10 @@ YEARS ?= 2023 2024 2025
 YEAR ?= 2025
 PORT ?= 3000
 
-export DAGSTER_HOME := $(CURDIR)/.dagster
+DAGSTER_HOME ?= $(CURDIR)/.dagster
+export DAGSTER_HOME
+# The environment's tools come first: dagster-dbt runs `dbt` from PATH (DbtProject.prepare_if_dev under `dagster dev`).
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 export UV_PYTHON_DOWNLOADS := never
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
