@@ -14,7 +14,14 @@ from orchestration.checks.raw_checks import raw_answers_valid, raw_respondents_v
 from orchestration.jobs import load_raw_exports, yearly_index_release
 from orchestration.resources import DisclosureThresholds, WarehousePaths
 from orchestration.sensors import landing_folder_sensor
-from orchestration.settings import SEEDS_DIR, configured_demo, configured_path, configured_pseudonym_key
+from orchestration.settings import (
+    DEMO_PSEUDONYM_KEY,
+    PSEUDONYM_KEY_VARIABLE,
+    SEEDS_DIR,
+    configured_demo,
+    configured_path,
+    pseudonym_key_is_set,
+)
 
 
 def configured_paths() -> WarehousePaths:
@@ -24,7 +31,9 @@ def configured_paths() -> WarehousePaths:
         warehouse_path=configured_path("MEDARBEIDERINDEKS_WAREHOUSE"),
         releases_dir=configured_path("MEDARBEIDERINDEKS_RELEASES"),
         seeds_dir=str(SEEDS_DIR),
-        pseudonym_key=configured_pseudonym_key(),
+        # A deployment's key goes in by reference: the launchpad and the stored run config show the variable's
+        # name, never the key (the demo key is public).
+        pseudonym_key=dg.EnvVar(PSEUDONYM_KEY_VARIABLE) if pseudonym_key_is_set() else DEMO_PSEUDONYM_KEY,
         demo=configured_demo(),
     )
 

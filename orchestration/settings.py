@@ -19,6 +19,7 @@ SEEDS_DIR = REPO_ROOT / "seeds"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 DEMO_PSEUDONYM_KEY = "medarbeiderindeks-demo-key"
+PSEUDONYM_KEY_VARIABLE = "MEDARBEIDERINDEKS_PSEUDONYM_KEY"
 
 _PATH_DEFAULTS = {
     "MEDARBEIDERINDEKS_LANDING": "data/landing",
@@ -34,8 +35,9 @@ def configured_path(variable: str) -> str:
     return str(path if path.is_absolute() else REPO_ROOT / path)
 
 
-def configured_pseudonym_key() -> str:
-    return os.environ.get("MEDARBEIDERINDEKS_PSEUDONYM_KEY") or DEMO_PSEUDONYM_KEY
+def pseudonym_key_is_set() -> bool:
+    """Whether the deployment sets its own key in ``MEDARBEIDERINDEKS_PSEUDONYM_KEY`` (else the demo key is used)."""
+    return bool(os.environ.get(PSEUDONYM_KEY_VARIABLE))
 
 
 def configured_demo() -> bool:

@@ -92,3 +92,20 @@ def test_no_personal_data_in_any_published_file(tmp_path: Path) -> None:
     with open(warehouse, "rb") as handle:
         content = handle.read()
     assert not [m for m in markers if "LEAK" in m and m.encode("utf-8") in content]
+
+
+def test_the_pseudonym_key_never_shows_in_the_launchpad(monkeypatch) -> None:
+    """A deployment's HMAC key goes in by reference: the run config that the launchpad scaffolds (and that a launch
+    from the UI stores with the run) names the variable, never the key; the runs themselves get the key."""
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions, configured_paths
+
+    monkeypatch.setenv("MEDARBEIDERINDEKS_PSEUDONYM_KEY", "KEYLEAKMARK-9f3c")
+    paths = configured_paths()
+    job = build_definitions(paths).resolve_job_def("yearly_index_release")
+    scaffold = job.run_config_schema.config_type.fields["resources"].config_type.fields["paths"].default_value
+    assert "KEYLEAKMARK" not in repr(scaffold)
+    assert scaffold["config"]["pseudonym_key"] == {"env": "MEDARBEIDERINDEKS_PSEUDONYM_KEY"}
+    with dg.build_resources({"paths": paths}) as resources:
+        assert resources.paths.pseudonym_key == "KEYLEAKMARK-9f3c"
