@@ -22,7 +22,8 @@ YEAR = 2023
 GOOD = "respondent_id;company;Q01;Q02\r\nn-1;Nordlys Bank;4;5\r\nn-2;Nordlys Bank;3;Vet ikke\r\n"
 HEADER = "respondent_id,company,email,Q01,Q02"
 ROWS = ["s-1001,Fjelltele,kari@example.no,4,5", "s-1002,Fjelltele,ola@example.no,3,2", "s-1003,Signal Norge,,6,1"]
-SECRETS = ["s-1001", "s-1002", "s-1003", "kari@example.no", "ola@example.no"]
+# Respondent ids, personal data, and the bad answers themselves ("Sånn passe" an unknown label, 7 and 0 off the scale)
+SECRETS = ["s-1001", "s-1002", "s-1003", "kari@example.no", "ola@example.no", "Sånn passe", "'7'", "'0'"]
 
 
 @pytest.fixture(scope="module")
@@ -106,14 +107,14 @@ CASES = {
         lambda p: p.write_text(csv_text(rows=replace_row(3, "s-1003,Signal Norge,,7,1")), encoding="utf-8"),
         "Q01",
         [3],
-        ["invalid value '7'", "from 1 to 6"],
+        ["invalid answer (a number outside the scale)", "from 1 to 6"],
     ),
     "value 0 on a 1-6 item": (
         "signal.csv",
         lambda p: p.write_text(csv_text(rows=replace_row(1, "s-1001,Fjelltele,kari@example.no,4,0")), encoding="utf-8"),
         "Q02",
         [1],
-        ["invalid value '0'", "from 1 to 6"],
+        ["invalid answer (a number outside the scale)", "from 1 to 6"],
     ),
     "unknown answer label": (
         "signal.csv",
@@ -186,7 +187,7 @@ CASES = {
         lambda p: p.write_text(csv_text(rows=replace_row(3, "s-1003,Signal Norge,,7,1")), encoding="utf-8"),
         "Q01",
         [3],
-        ["invalid value '7'"],
+        ["invalid answer (a number outside the scale)"],
     ),
 }
 
@@ -220,7 +221,7 @@ def test_a_bad_file_is_quarantined_reported_and_blocks_the_year(
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select file_name from raw.survey_exports").fetchall() == [("nordlys.csv",)]
 
-    # never a respondent id, an answer of a good cell, or personal data
+    # never a respondent id, an answer, or personal data
     for text in (error, json.dumps(record, ensure_ascii=False), report.summary()):
         for secret in SECRETS:
             assert secret not in text, (secret, text)

@@ -105,7 +105,7 @@ def test_qualtrics_numeric_codes_without_the_declaration_are_rejected(reference:
     shutil.copy(EXPORTS / "qualtrics_codes.csv", tmp_path / "qualtrics_codes.csv")  # no sidecar: 7 undeclared
     with pytest.raises(ExportError) as caught:
         read_export(tmp_path / "qualtrics_codes.csv", YEAR, reference, pseudonym_key=KEY)
-    assert caught.value.column == "Q1_1" and "'7'" in str(caught.value) and caught.value.rows == [5]
+    assert caught.value.column == "Q1_1" and "outside the scale" in str(caught.value) and caught.value.rows == [5]
 
 
 def test_efs_missing_codes_are_blanks_not_scores(reference: Reference) -> None:

@@ -473,13 +473,23 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
             f"expected a whole number from {_fmt(lo)} to {_fmt(hi)}, an answer label of seeds/answer_labels.csv "
             "or a don't-know"
         )
+        # The cell itself is not quoted (it is a respondent's answer): its data row and column find it in the file.
         which = cells.bad_value if cells.bad_value.any() else cells.bad_label
         where = which[cells.codes]
-        shown = _quote(pd.Series(cells.uniques[which]))
         if cells.bad_value.any():
-            problem = f"invalid value {shown}: {expected}"
+            numbers = cells.value[cells.bad_value]
+            with np.errstate(invalid="ignore"):
+                kinds = [
+                    kind
+                    for kind, found in (
+                        ("a number outside the scale", (numbers < lo) | (numbers > hi)),
+                        ("a number that is not whole", ~np.isclose(numbers % 1, 0)),
+                    )
+                    if found.any()
+                ]
+            problem = f"invalid answer ({' and '.join(kinds)}): {expected}"
         else:
-            problem = f"unknown answer label {shown}: {expected}"
+            problem = f"unknown answer label: {expected}"
         others = len(problems) - 1
         if others:
             problem += f" ({others} more column{'s' if others > 1 else ''} with invalid values)"
