@@ -58,13 +58,8 @@
                     )
                 else 1.0
             end as se,
-            case
-                when stats_aggregated.n_respondents > 201 then {{ normal_quantile_975() }}
-                else t_quantiles.t_975
-            end as t_975
+            {{ t_975('stats_aggregated.n_respondents - 1') }} as t_975
         from stats_aggregated
-        left join {{ ref('int_student_t_quantiles') }} as t_quantiles
-            on stats_aggregated.n_respondents - 1 = t_quantiles.df
 
     ),
 

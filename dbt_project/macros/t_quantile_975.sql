@@ -211,7 +211,20 @@
     ) as t_table (df, t_975)
 {%- endmacro %}
 
-{#- The 0.975 quantile for a df expression: table lookup for df <= 200 (join int_student_t_quantiles), else normal. -#}
+{#- The normal quantile used beyond df 200. -#}
 {% macro normal_quantile_975() -%}
     1.959964
+{%- endmacro %}
+
+{#- t(0.975, df) for a SQL expression df, the ONE place a t quantile is looked up: the table of
+    int_student_t_quantiles up to df 200, the normal quantile beyond; null for df < 1 (no interval). -#}
+{% macro t_975(df) -%}
+    case
+        when {{ df }} > 200 then {{ normal_quantile_975() }}
+        else (
+            select t_quantiles.t_975
+            from {{ ref('int_student_t_quantiles') }} as t_quantiles
+            where t_quantiles.df = {{ df }}
+        )
+    end
 {%- endmacro %}
