@@ -449,3 +449,36 @@ def test_p_percent_rule_withholds_two_dominant_companies(tmp_path: Path) -> None
         "and measure_type = 'index'",
     ).suppression_reason.iloc[0]
     assert national == "p_percent"
+
+
+def test_benchmark_interval_never_lets_a_company_solve_for_the_others(tmp_path: Path) -> None:
+    """Three banks: the benchmark is published (3 companies, none dominant). Its cluster standard error gives
+    sum_c d_c^2 with d_c = n_c (mean_c - mean); the attacker knows its own d_a and that the d_c sum to zero, so the
+    other two d_c are the roots of a quadratic and, with the counts, the other companies' exact indices. Control: the
+    internal interval would give that away. The published interval is withheld (too few companies)."""
+    sizes = {"nordlys_bank": 14, "fjord_sparebank": 12, "kyst_sparebank": 10}
+    path = _benchmark_build(tmp_path, sizes)
+    where = "year = 2025 and benchmark_scope = 'national' and measure_type = 'index'"
+    internal = query(path, f"select * from intermediate.int_benchmark_measure_stats where {where}").iloc[0]
+    companies = query(
+        path,
+        "select company_id, n_respondents, index_0_100 from intermediate.int_company_measure_stats "
+        "where year = 2025 and measure_type = 'index'",
+    ).set_index("company_id")
+    attacker, others = "nordlys_bank", ["fjord_sparebank", "kyst_sparebank"]
+
+    n, mean, clusters = internal.n_respondents, internal.index_0_100, len(sizes)
+    squares = (clusters - 1) / clusters * (internal.se * n) ** 2  # sum_c d_c^2
+    own = companies.loc[attacker]
+    d_own = own.n_respondents * (own.index_0_100 - mean)
+    rest = squares - d_own**2
+    root = np.sqrt(2 * rest - d_own**2)
+    candidates = [(-d_own + root) / 2, (-d_own - root) / 2]
+    truth = [companies.loc[c].index_0_100 for c in others]
+    solved = [mean + d / companies.loc[c].n_respondents for d, c in zip(candidates, others, strict=True)]
+    swapped = [mean + d / companies.loc[c].n_respondents for d, c in zip(reversed(candidates), others, strict=True)]
+    assert np.allclose(solved, truth, atol=1e-6) or np.allclose(swapped, truth, atol=1e-6)
+
+    published = query(path, f"select * from published.benchmarks where {where}").iloc[0]
+    assert not published.suppressed and not pd.isna(published.index_0_100)
+    assert pd.isna(published.ci_low) and pd.isna(published.ci_high)

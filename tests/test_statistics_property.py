@@ -318,6 +318,9 @@ def _close(actual, expected, what: str, tol: float = TOL) -> None:
 
 VALUES = ["mean_score", "index_0_100", "sd", "ci_low", "ci_high", "favorable_pct", "neutral_pct", "unfavorable_pct",
           "dont_know_pct"]  # fmt: skip
+# Benchmark figures that measure the spread between companies: published only over enough companies.
+DISTRIBUTION_VALUES = ["ci_low", "ci_high", "index_company_weighted", "company_weighted_ci_low",
+                       "company_weighted_ci_high", "p25", "p50", "p75", "p90"]  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------- checks
@@ -362,6 +365,21 @@ def _benchmark_expectations(survey, a, scores, scope, bench_id, year, mt, mid) -
     ranked = per_company[per_company["count"] >= MIN_RESPONDENTS]["mean"]
     expected["n_ranked"] = len(ranked)
     expected["index_company_weighted"] = ranked.mean() if len(ranked) else np.nan
+    # Respondents are clustered in companies: the CR1 sandwich variance of an intercept-only model, from each
+    # company's sum of residuals, with t on C - 1 df; the company-weighted mean from the spread of company indices.
+    valid = of.dropna(subset=["score"])
+    residual_sums = (valid.score - valid.score.mean()).groupby(valid.company_id).sum()
+    clusters = len(residual_sums)
+    half = np.nan
+    if clusters >= 2:
+        se = math.sqrt(clusters / (clusters - 1) * (residual_sums**2).sum()) / len(valid)
+        half = stats.t.ppf(0.975, clusters - 1) * se
+    expected["ci_low"], expected["ci_high"] = valid.score.mean() - half, valid.score.mean() + half
+    half = np.nan
+    if len(ranked) >= 2:
+        half = stats.t.ppf(0.975, len(ranked) - 1) * ranked.std(ddof=1) / math.sqrt(len(ranked))
+    expected["company_weighted_ci_low"] = expected["index_company_weighted"] - half
+    expected["company_weighted_ci_high"] = expected["index_company_weighted"] + half
     for p in (25, 50, 75, 90):
         expected[f"p{p}"] = np.percentile(ranked, p) if len(ranked) else np.nan
     return expected
@@ -379,10 +397,11 @@ def _check_benchmarks(survey, a, scores, published) -> None:
             assert row.suppressed, key
         if row.suppressed:
             continue
-        for c in ["mean_score", "index_0_100", "favorable_pct", "neutral_pct", "unfavorable_pct", "dont_know_pct"]:
-            _close(getattr(row, c), e[c], f"benchmarks {key} {c}")
+        for c in VALUES:
+            if c not in DISTRIBUTION_VALUES:
+                _close(getattr(row, c), e[c], f"benchmarks {key} {c}")
         # the distribution of company indices is published only over enough ranked companies (disclosure control)
-        for c in ["index_company_weighted", "p25", "p50", "p75", "p90"]:
+        for c in DISTRIBUTION_VALUES:
             if e["n_ranked"] >= MIN_COMPANIES_DISTRIBUTION or not pd.isna(getattr(row, c)):
                 _close(getattr(row, c), e[c], f"benchmarks {key} {c}")
     heads = published["national_headlines"]

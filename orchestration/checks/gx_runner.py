@@ -75,7 +75,9 @@ def validate_frame(
         outcomes.append(
             ExpectationOutcome(
                 expectation=item.expectation_config.type,
-                column=kwargs.get("column") or ",".join(kwargs.get("column_list", []) or []) or None,
+                column=kwargs.get("column")
+                or ",".join(kwargs.get("column_list") or [kwargs[k] for k in ("column_A", "column_B") if k in kwargs])
+                or None,
                 success=bool(item.success) and not raised,
                 unexpected_count=int(item.result.get("unexpected_count") or (1 if raised else 0)),
                 failing_rows=[] if rows is None else json.loads(rows.to_json(orient="records")),

@@ -2,7 +2,8 @@
 -- statistics of all respondents in scope (macro measure_stats), plus the distribution of company indices:
 -- n_companies (companies with at least one respondent scored on the measure), the largest company's share of the
 -- respondents, the company-weighted mean and p25/p50/p75/p90 (linear interpolation) over companies with
--- n >= min_respondents. Internal: nothing is suppressed here.
+-- n >= min_respondents. Respondents are clustered in companies, so both means get confidence intervals with the
+-- company as the cluster (methodology §3). Internal: nothing is suppressed here.
 with
 
 respondent_measures as (
@@ -86,6 +87,66 @@ company_distribution as (
 
 ),
 
+-- The pooled mean's standard error with the company as the cluster: the linearised variance of a ratio mean,
+-- C / (C - 1) * sum over companies of (T_c - n_c * mean)^2 / n^2 (T_c, n_c the company's score sum and respondents),
+-- with C - 1 degrees of freedom. A CI from sd / sqrt(n) over pooled respondents would be too narrow.
+pooled_cluster_se as (
+
+    select
+        pooled.year,
+        pooled.benchmark_scope,
+        pooled.benchmark_id,
+        pooled.measure_type,
+        pooled.measure_id,
+        pooled.index_0_100,
+        count(*) as n_clusters,
+        sqrt(
+            count(*) / nullif(count(*) - 1.0, 0)
+            * sum(power(scoped_company_stats.sum_score - scoped_company_stats.n_respondents * pooled.index_0_100, 2))
+        ) / pooled.n_respondents as se
+    from pooled
+    inner join scoped_company_stats
+        on pooled.year = scoped_company_stats.year
+            and pooled.benchmark_scope = scoped_company_stats.benchmark_scope
+            and pooled.benchmark_id = scoped_company_stats.benchmark_id
+            and pooled.measure_type = scoped_company_stats.measure_type
+            and pooled.measure_id = scoped_company_stats.measure_id
+    where scoped_company_stats.n_respondents > 0
+    group by
+        pooled.year,
+        pooled.benchmark_scope,
+        pooled.benchmark_id,
+        pooled.measure_type,
+        pooled.measure_id,
+        pooled.index_0_100,
+        pooled.n_respondents
+
+),
+
+pooled_ci as (
+
+    select
+        *,
+        {{ t_975('n_clusters - 1') }} as t_975
+    from pooled_cluster_se
+
+),
+
+-- The company-weighted mean is a mean of C company indices: se = sd(company indices) / sqrt(C), C - 1 df.
+company_weighted_ci as (
+
+    select
+        year,
+        benchmark_scope,
+        benchmark_id,
+        measure_type,
+        measure_id,
+        sd_company_indices / sqrt(n_companies_weighted) as se_company_weighted,
+        {{ t_975('n_companies_weighted - 1') }} as t_975
+    from company_distribution
+
+),
+
 final as (
 
     select
@@ -103,11 +164,16 @@ final as (
         pooled.mean_score,
         pooled.index_0_100,
         pooled.sd,
+        pooled_ci.se,
+        pooled_ci.index_0_100 - pooled_ci.t_975 * pooled_ci.se as ci_low,
+        pooled_ci.index_0_100 + pooled_ci.t_975 * pooled_ci.se as ci_high,
         company_distribution.n_companies_weighted,
         company_distribution.index_company_weighted,
-        company_distribution.sd_company_indices / sqrt(
-            company_distribution.n_companies_weighted
-        ) as se_company_weighted,
+        company_weighted_ci.se_company_weighted,
+        company_distribution.index_company_weighted
+        - company_weighted_ci.t_975 * company_weighted_ci.se_company_weighted as company_weighted_ci_low,
+        company_distribution.index_company_weighted
+        + company_weighted_ci.t_975 * company_weighted_ci.se_company_weighted as company_weighted_ci_high,
         company_distribution.p25,
         company_distribution.p50,
         company_distribution.p75,
@@ -123,6 +189,18 @@ final as (
             and company_distribution.benchmark_id = pooled.benchmark_id
             and company_distribution.measure_type = pooled.measure_type
             and company_distribution.measure_id = pooled.measure_id
+    left join pooled_ci
+        on company_distribution.year = pooled_ci.year
+            and company_distribution.benchmark_scope = pooled_ci.benchmark_scope
+            and company_distribution.benchmark_id = pooled_ci.benchmark_id
+            and company_distribution.measure_type = pooled_ci.measure_type
+            and company_distribution.measure_id = pooled_ci.measure_id
+    left join company_weighted_ci
+        on company_distribution.year = company_weighted_ci.year
+            and company_distribution.benchmark_scope = company_weighted_ci.benchmark_scope
+            and company_distribution.benchmark_id = company_weighted_ci.benchmark_id
+            and company_distribution.measure_type = company_weighted_ci.measure_type
+            and company_distribution.measure_id = company_weighted_ci.measure_id
 
 )
 

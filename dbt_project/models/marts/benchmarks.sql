@@ -20,9 +20,19 @@ final as (
         cast(100.0 * largest_company_n / nullif(pool_n_respondents, 0) as double) as max_company_share_pct,
         cast({{ disclosed('mean_score') }} as double) as mean_score,
         cast({{ disclosed('index_0_100') }} as double) as index_0_100,
+        cast({{ disclosed('sd') }} as double) as sd,
+        -- the interval's width measures how far the companies lie from each other: published with the distribution
+        cast(case when distribution_published then {{ disclosed('ci_low') }} end as double) as ci_low,
+        cast(case when distribution_published then {{ disclosed('ci_high') }} end as double) as ci_high,
         cast(
             case when distribution_published then {{ disclosed('index_company_weighted') }} end as double
         ) as index_company_weighted,
+        cast(
+            case when distribution_published then {{ disclosed('company_weighted_ci_low') }} end as double
+        ) as company_weighted_ci_low,
+        cast(
+            case when distribution_published then {{ disclosed('company_weighted_ci_high') }} end as double
+        ) as company_weighted_ci_high,
         cast(case when distribution_published then {{ disclosed('p25') }} end as double) as p25,
         cast(case when distribution_published then {{ disclosed('p50') }} end as double) as p50,
         cast(case when distribution_published then {{ disclosed('p75') }} end as double) as p75,
