@@ -62,7 +62,7 @@ scoped_company_stats as (
 
 ),
 
-company_distribution as (
+company_aggregates as (
 
     select
         year,
@@ -133,17 +133,13 @@ pooled_ci as (
 ),
 
 -- The company-weighted mean is a mean of C company indices: se = sd(company indices) / sqrt(C), C - 1 df.
-company_weighted_ci as (
+company_distribution as (
 
     select
-        year,
-        benchmark_scope,
-        benchmark_id,
-        measure_type,
-        measure_id,
+        *,
         sd_company_indices / sqrt(n_companies_weighted) as se_company_weighted,
-        {{ t_975('n_companies_weighted - 1') }} as t_975
-    from company_distribution
+        {{ t_975('n_companies_weighted - 1') }} as t_975_companies
+    from company_aggregates
 
 ),
 
@@ -169,11 +165,11 @@ final as (
         pooled_ci.index_0_100 + pooled_ci.t_975 * pooled_ci.se as ci_high,
         company_distribution.n_companies_weighted,
         company_distribution.index_company_weighted,
-        company_weighted_ci.se_company_weighted,
+        company_distribution.se_company_weighted,
         company_distribution.index_company_weighted
-        - company_weighted_ci.t_975 * company_weighted_ci.se_company_weighted as company_weighted_ci_low,
+        - company_distribution.t_975_companies * company_distribution.se_company_weighted as company_weighted_ci_low,
         company_distribution.index_company_weighted
-        + company_weighted_ci.t_975 * company_weighted_ci.se_company_weighted as company_weighted_ci_high,
+        + company_distribution.t_975_companies * company_distribution.se_company_weighted as company_weighted_ci_high,
         company_distribution.p25,
         company_distribution.p50,
         company_distribution.p75,
@@ -195,12 +191,6 @@ final as (
             and company_distribution.benchmark_id = pooled_ci.benchmark_id
             and company_distribution.measure_type = pooled_ci.measure_type
             and company_distribution.measure_id = pooled_ci.measure_id
-    left join company_weighted_ci
-        on company_distribution.year = company_weighted_ci.year
-            and company_distribution.benchmark_scope = company_weighted_ci.benchmark_scope
-            and company_distribution.benchmark_id = company_weighted_ci.benchmark_id
-            and company_distribution.measure_type = company_weighted_ci.measure_type
-            and company_distribution.measure_id = company_weighted_ci.measure_id
 
 )
 
