@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     args = parser.parse_args()
     results = []
+    print(f"{'respondents':>11} | " + " | ".join(f"{s:>24}" for s in STAGES[:-1]) + f" | {'duckdb pass':>11}")
     for n in args.respondents:
         with tempfile.TemporaryDirectory(prefix=f"bench-{n}-") as tmp:
             work = Path(tmp)
@@ -44,12 +45,9 @@ def main() -> None:
             for stage in STAGES:
                 row[stage] = run_stage(stage, work)
             results.append(row)
-    baseline_name = "duckdb_baseline"
-    print(f"\n{'respondents':>11} | " + " | ".join(f"{s:>24}" for s in STAGES[:-1]) + f" | {'duckdb pass':>11}")
-    for row in results:
-        base = row[baseline_name][0]
+        base = row["duckdb_baseline"][0]
         cells = [f"{row[s][0]:7.2f}s {row[s][1]:6.0f}MiB x{row[s][0] / base:5.0f}" for s in STAGES[:-1]]
-        print(f"{row['respondents']:>11} | " + " | ".join(f"{c:>24}" for c in cells) + f" | {base:10.3f}s")
+        print(f"{n:>11} | " + " | ".join(f"{c:>24}" for c in cells) + f" | {base:10.3f}s", flush=True)
     print("\nxN = the stage's seconds / one DuckDB aggregate pass over the same answers (process start included).")
     print(json.dumps(results))
 
