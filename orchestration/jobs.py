@@ -8,7 +8,7 @@ yearly_index_release = dg.define_asset_job(
     name="yearly_index_release",
     selection=dg.AssetSelection.all(),
     partitions_def=survey_years,
-    description="Load the year's exports, build and check the marts, and publish releases/<year>/. "
+    description="Load the year's exports, build and check the marts, and publish `releases/<year>/`. "
     "A failing blocking check stops the run before anything is published.",
 )
 

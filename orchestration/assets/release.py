@@ -29,7 +29,7 @@ def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
     group_name="release",
     kinds={"duckdb", "parquet"},
     description="The yearly release: standalone DuckDB file (schema published), Parquet, CSV and manifest.json, "
-    "written aside and swapped into releases/<year>/ atomically.",
+    "written aside and swapped into `releases/<year>/` atomically.",
 )
 def published_release(
     context: dg.AssetExecutionContext, paths: WarehousePaths, disclosure: DisclosureThresholds
