@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.resources import DisclosureThresholds
 from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
 YEAR = 2025
@@ -31,6 +30,7 @@ def ingest(work: Path) -> None:
 
 def dbt(work: Path) -> None:
     from orchestration.assets.dbt import dbt_build_args
+    from orchestration.resources import DisclosureThresholds
 
     env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(work / "warehouse.duckdb")}
     # The seeded invited headcounts fit the demo's company sizes, not N synthetic respondents, so response rates
@@ -47,6 +47,7 @@ def dbt(work: Path) -> None:
 
 def checks(work: Path) -> None:
     from orchestration.checks.gx_runner import validate_frame
+    from orchestration.resources import DisclosureThresholds
 
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         answers = (
@@ -71,6 +72,7 @@ def checks(work: Path) -> None:
 
 def release(work: Path) -> None:
     from orchestration.release import write_release
+    from orchestration.resources import DisclosureThresholds
 
     write_release(
         warehouse_path=str(work / "warehouse.duckdb"),
