@@ -4,24 +4,21 @@ pandas computation of the methodology (../shared/docs/methodology.md §1-§4, §
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+from dbt_run import dbt_build, query  # noqa: E402
 from raw_warehouse import build_raw_warehouse  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DBT_PROJECT = REPO / "dbt_project"
 SEEDS = REPO / "seeds"
-DBT = Path(sys.executable).parent / "dbt"
 
 # 4 companies in 2 industries; trygg_forsikring has fewer respondents than min_respondents (5)
 COMPANY_SIZES = {"nordlys_bank": 7, "fjord_sparebank": 6, "kyst_sparebank": 5, "trygg_forsikring": 3}
@@ -94,35 +91,8 @@ def built(tmp_path_factory) -> tuple[Path, pd.DataFrame, subprocess.CompletedPro
     warehouse = tmp / "warehouse.duckdb"
     answers = _fixture_answers()
     build_raw_warehouse(warehouse, answers)
-    env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    result = subprocess.run(
-        [
-            str(DBT),
-            "build",
-            "--profiles-dir",
-            ".",
-            "--target",
-            "dev",
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-        ],
-        cwd=DBT_PROJECT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = dbt_build(warehouse, tmp)
     return warehouse, answers, result
-
-
-def _query(warehouse: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return con.sql(sql).df()
-    finally:
-        con.close()
 
 
 def test_dbt_build_passes_unit_and_schema_tests(built):
@@ -135,7 +105,7 @@ def test_dbt_build_passes_unit_and_schema_tests(built):
 def test_company_index_matches_pandas(built):
     warehouse, answers, _ = built
     expected = _respondent_indices(answers).groupby(["year", "company_id"])["index"].mean()
-    published = _query(
+    published = query(
         warehouse,
         "select year, company_id, index_0_100, n_respondents from published.company_scores "
         "where measure_type = 'index' and not suppressed",
@@ -148,7 +118,7 @@ def test_company_index_matches_pandas(built):
 def test_national_benchmark_is_respondent_weighted(built):
     warehouse, answers, _ = built
     indices = _respondent_indices(answers)
-    published = _query(
+    published = query(
         warehouse,
         "select year, index_0_100, n_respondents, n_companies from published.benchmarks "
         "where measure_type = 'index' and benchmark_scope = 'national'",
@@ -166,7 +136,7 @@ def test_leave_one_out_gap_and_welch_p_value(built):
     of_year = indices[indices.year == 2025]
     own = of_year[of_year.company_id == "nordlys_bank"]["index"]
     others = of_year[of_year.company_id != "nordlys_bank"]["index"]
-    row = _query(
+    row = query(
         warehouse,
         "select * from published.company_vs_benchmark where year = 2025 and company_id = 'nordlys_bank' "
         "and benchmark_scope = 'national' and measure_type = 'index'",
@@ -180,7 +150,7 @@ def test_leave_one_out_gap_and_welch_p_value(built):
 
 def test_p_values_match_scipy_everywhere(built):
     warehouse, _, _ = built
-    tests = _query(
+    tests = query(
         warehouse,
         "select gap_t as t, gap_df as df, p_value as p from intermediate.int_company_vs_benchmark "
         "where gap_t is not null union all "
@@ -193,7 +163,7 @@ def test_p_values_match_scipy_everywhere(built):
 
 def test_small_company_is_suppressed_with_null_values(built):
     warehouse, _, _ = built
-    rows = _query(
+    rows = query(
         warehouse,
         "select * from published.company_scores where company_id = 'trygg_forsikring'",
     )
@@ -204,7 +174,7 @@ def test_small_company_is_suppressed_with_null_values(built):
     value_columns = ["mean_score", "index_0_100", "sd", "ci_low", "ci_high", "favorable_pct", "dont_know_pct"]
     assert rows[value_columns].isna().all().all()
     # an industry with a single company is not published as a benchmark
-    insurance = _query(warehouse, "select * from published.benchmarks where benchmark_id = 'insurance'")
+    insurance = query(warehouse, "select * from published.benchmarks where benchmark_id = 'insurance'")
     assert insurance.suppressed.all()
     assert set(insurance.suppression_reason) <= {"min_respondents", "min_companies"}
     assert insurance.index_0_100.isna().all()
@@ -212,7 +182,7 @@ def test_small_company_is_suppressed_with_null_values(built):
 
 def test_reverse_coded_item_and_dont_know(built):
     warehouse, _, _ = built
-    scored = _query(
+    scored = query(
         warehouse,
         "select item_id, answer_value, score_raw, item_index, is_dont_know from intermediate.int_answers_scored "
         "where respondent_id = 'nordlys_bank-2025-0' and item_id in ('Q03', 'Q04') order by item_id",
@@ -225,7 +195,7 @@ def test_confidence_interval_uses_student_t_and_finite_population_correction(bui
     warehouse, answers, _ = built
     indices = _respondent_indices(answers).dropna(subset=["index"])
     invited = pd.read_csv(SEEDS / "invited_headcount.csv").set_index(["year", "company_id"])["invited"]
-    published = _query(
+    published = query(
         warehouse,
         "select year, company_id, index_0_100, sd, ci_low, ci_high from published.company_scores "
         "where measure_type = 'index' and not suppressed",
