@@ -370,7 +370,8 @@ def parse_export(
 class _ColumnCells:
     """One question column, decided per distinct cell value: the positions (into the frame's rows) of its non-blank
     cells, the distinct value each holds (`codes`), and per distinct value its code, don't-know flag, whether it
-    is kept (not a missing code) and whether it is invalid."""
+    is kept (not a missing code) and whether it is invalid: a number off the item's scale or not whole, or an unknown
+    label."""
 
     positions: np.ndarray
     codes: np.ndarray
@@ -378,8 +379,13 @@ class _ColumnCells:
     value: np.ndarray
     is_dk: np.ndarray
     keep: np.ndarray
-    bad_value: np.ndarray
+    off_scale: np.ndarray
+    not_whole: np.ndarray
     bad_label: np.ndarray
+
+    @property
+    def bad_value(self) -> np.ndarray:
+        return self.off_scale | self.not_whole
 
 
 def _column_cells(
@@ -416,10 +422,10 @@ def _column_cells(
             is_dk |= labelled & found.is_dont_know
             value = np.where(labelled, np.nan if found.answer_code is None else found.answer_code, value)
     lo, hi = reference.item_scales().loc[item_id]
+    scored_number = keep & ~is_dk & ~classified.is_unknown
     with np.errstate(invalid="ignore"):
-        is_whole = np.isclose(np.nan_to_num(value) % 1, 0)
-        out_of_scale = (value < lo) | (value > hi) | ~is_whole
-    bad_value = keep & ~is_dk & ~classified.is_unknown & out_of_scale
+        off_scale = scored_number & ((value < lo) | (value > hi))
+        not_whole = scored_number & ~np.isclose(np.nan_to_num(value) % 1, 0)
     bad_label = keep & classified.is_unknown
     present = codes >= 0
     return _ColumnCells(
@@ -429,7 +435,8 @@ def _column_cells(
         value=value,
         is_dk=is_dk,
         keep=keep,
-        bad_value=bad_value,
+        off_scale=off_scale,
+        not_whole=not_whole,
         bad_label=bad_label,
     )
 
@@ -477,16 +484,14 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
         which = cells.bad_value if cells.bad_value.any() else cells.bad_label
         where = which[cells.codes]
         if cells.bad_value.any():
-            numbers = cells.value[cells.bad_value]
-            with np.errstate(invalid="ignore"):
-                kinds = [
-                    kind
-                    for kind, found in (
-                        ("a number outside the scale", (numbers < lo) | (numbers > hi)),
-                        ("a number that is not whole", ~np.isclose(numbers % 1, 0)),
-                    )
-                    if found.any()
-                ]
+            kinds = [
+                kind
+                for kind, found in (
+                    ("a number outside the scale", cells.off_scale),
+                    ("a number that is not whole", cells.not_whole),
+                )
+                if found.any()
+            ]
             problem = f"invalid answer ({' and '.join(kinds)}): {expected}"
         else:
             problem = f"unknown answer label: {expected}"
