@@ -62,6 +62,19 @@ scoped_company_stats as (
 
 ),
 
+-- Respondents are clustered in companies. A company's deviation from the pooled mean, T_c - n_c * mean (T_c, n_c
+-- its score sum and respondents; the pooled mean is sum T_c / sum n_c), feeds the pooled mean's standard error.
+company_deviations as (
+
+    select
+        *,
+        sum_score - n_respondents * sum(sum_score) over benchmark
+        / nullif(sum(n_respondents) over benchmark, 0) as cluster_deviation
+    from scoped_company_stats
+    window benchmark as (partition by year, benchmark_scope, benchmark_id, measure_type, measure_id)
+
+),
+
 company_aggregates as (
 
     select
@@ -72,6 +85,8 @@ company_aggregates as (
         measure_id,
         min(sort_order) as sort_order,
         count(*) filter (where n_respondents > 0) as n_companies,
+        sum(n_respondents) as n_pooled,
+        sum(power(cluster_deviation, 2)) as sum_sq_cluster_deviation,
         max(n_respondents) / nullif(sum(n_respondents), 0) as max_company_share,
         count(*) filter (where n_respondents >= {{ var('min_respondents') }}) as n_companies_weighted,
         avg(index_0_100) filter (where n_respondents >= {{ var('min_respondents') }}) as index_company_weighted,
@@ -82,61 +97,20 @@ company_aggregates as (
         quantile_cont(index_0_100, 0.50) filter (where n_respondents >= {{ var('min_respondents') }}) as p50,
         quantile_cont(index_0_100, 0.75) filter (where n_respondents >= {{ var('min_respondents') }}) as p75,
         quantile_cont(index_0_100, 0.90) filter (where n_respondents >= {{ var('min_respondents') }}) as p90
-    from scoped_company_stats
+    from company_deviations
     group by year, benchmark_scope, benchmark_id, measure_type, measure_id
 
 ),
 
--- The pooled mean's standard error with the company as the cluster: the linearised variance of a ratio mean,
--- C / (C - 1) * sum over companies of (T_c - n_c * mean)^2 / n^2 (T_c, n_c the company's score sum and respondents),
--- with C - 1 degrees of freedom. A CI from sd / sqrt(n) over pooled respondents would be too narrow.
-pooled_cluster_se as (
-
-    select
-        pooled.year,
-        pooled.benchmark_scope,
-        pooled.benchmark_id,
-        pooled.measure_type,
-        pooled.measure_id,
-        pooled.index_0_100,
-        count(*) as n_clusters,
-        sqrt(
-            count(*) / nullif(count(*) - 1.0, 0)
-            * sum(power(scoped_company_stats.sum_score - scoped_company_stats.n_respondents * pooled.index_0_100, 2))
-        ) / pooled.n_respondents as se
-    from pooled
-    inner join scoped_company_stats
-        on pooled.year = scoped_company_stats.year
-            and pooled.benchmark_scope = scoped_company_stats.benchmark_scope
-            and pooled.benchmark_id = scoped_company_stats.benchmark_id
-            and pooled.measure_type = scoped_company_stats.measure_type
-            and pooled.measure_id = scoped_company_stats.measure_id
-    where scoped_company_stats.n_respondents > 0
-    group by
-        pooled.year,
-        pooled.benchmark_scope,
-        pooled.benchmark_id,
-        pooled.measure_type,
-        pooled.measure_id,
-        pooled.index_0_100,
-        pooled.n_respondents
-
-),
-
-pooled_ci as (
-
-    select
-        *,
-        {{ t_975('n_clusters - 1') }} as t_975
-    from pooled_cluster_se
-
-),
-
--- The company-weighted mean is a mean of C company indices: se = sd(company indices) / sqrt(C), C - 1 df.
+-- Standard errors, company as the cluster. The pooled mean: the linearised variance of a ratio mean,
+-- C / (C - 1) * sum_c (T_c - n_c * mean)^2 / n^2, with C - 1 degrees of freedom (a CI from sd / sqrt(n) over pooled
+-- respondents would be too narrow). The company-weighted mean of C company indices: sd(company indices) / sqrt(C).
 company_distribution as (
 
     select
         *,
+        sqrt(n_companies / nullif(n_companies - 1.0, 0) * sum_sq_cluster_deviation) / nullif(n_pooled, 0) as se,
+        {{ t_975('n_companies - 1') }} as t_975_clusters,
         sd_company_indices / sqrt(n_companies_weighted) as se_company_weighted,
         {{ t_975('n_companies_weighted - 1') }} as t_975_companies
     from company_aggregates
@@ -160,9 +134,9 @@ final as (
         pooled.mean_score,
         pooled.index_0_100,
         pooled.sd,
-        pooled_ci.se,
-        pooled_ci.index_0_100 - pooled_ci.t_975 * pooled_ci.se as ci_low,
-        pooled_ci.index_0_100 + pooled_ci.t_975 * pooled_ci.se as ci_high,
+        company_distribution.se,
+        pooled.index_0_100 - company_distribution.t_975_clusters * company_distribution.se as ci_low,
+        pooled.index_0_100 + company_distribution.t_975_clusters * company_distribution.se as ci_high,
         company_distribution.n_companies_weighted,
         company_distribution.index_company_weighted,
         company_distribution.se_company_weighted,
@@ -185,12 +159,6 @@ final as (
             and company_distribution.benchmark_id = pooled.benchmark_id
             and company_distribution.measure_type = pooled.measure_type
             and company_distribution.measure_id = pooled.measure_id
-    left join pooled_ci
-        on company_distribution.year = pooled_ci.year
-            and company_distribution.benchmark_scope = pooled_ci.benchmark_scope
-            and company_distribution.benchmark_id = pooled_ci.benchmark_id
-            and company_distribution.measure_type = pooled_ci.measure_type
-            and company_distribution.measure_id = pooled_ci.measure_id
 
 )
 
