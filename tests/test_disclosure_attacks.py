@@ -365,23 +365,6 @@ def test_previous_year_values_only_from_published_cells(warehouse: Path) -> None
     assert shown.empty, shown
 
 
-def test_suppression_summary_counts_every_suppressed_cell(warehouse: Path) -> None:
-    summary = query(warehouse, "select * from published.suppression_summary")
-    for table in ("company_scores", "benchmarks", "company_vs_benchmark", "subgroup_scores", "answer_distribution"):
-        counts = query(
-            warehouse,
-            f"select year, suppression_reason, count(*) as n from published.{table} where suppressed group by all",
-        )
-        for row in counts.itertuples():
-            got = summary[
-                (summary.year == row.year)
-                & (summary.table_name == table)
-                & (summary.suppression_reason == row.suppression_reason)
-            ].n_cells
-            assert got.tolist() == [row.n], (table, row)
-    assert "complementary" in set(summary.suppression_reason)
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # Dominance and the named profiles
 

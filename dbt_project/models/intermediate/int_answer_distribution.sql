@@ -3,7 +3,8 @@
 -- given, BEFORE reverse coding, so they match the labels respondents saw. n = answers with that code; pct = share
 -- of all answers to the item in scope (don't-know included, the rows of an item sum to 100); pct_valid = share of
 -- the valid answers (null on the don't-know row). n_respondents, n_companies and max_company_share of the item in
--- scope feed disclosure control. Labels from seeds/answer_labels.csv apply to items on the scale the labels are
+-- scope feed disclosure control. Industry and national scopes pool only the company item cells that enter the
+-- benchmarks (macro enters_benchmarks). Labels from seeds/answer_labels.csv apply to items on the scale the labels are
 -- written for (their lowest to highest code, 1-6); on other scales the label is the code itself.
 with
 
@@ -25,6 +26,20 @@ answer_labels as (
 
 ),
 
+-- industry and national distributions pool the answers of the company item cells that enter the benchmarks
+pooled_answers as (
+
+    select answers_scored.*
+    from answers_scored
+    semi join {{ ref('int_company_measure_stats') }} as company_stats
+        on answers_scored.year = company_stats.year
+            and answers_scored.company_id = company_stats.company_id
+            and company_stats.measure_type = 'item'
+            and answers_scored.item_id = company_stats.measure_id
+            and {{ enters_benchmarks('company_stats.n_respondents') }}
+
+),
+
 scoped_answers as (
 
     select
@@ -37,13 +52,13 @@ scoped_answers as (
         'industry' as scope,
         industry_id as scope_id,
         *
-    from answers_scored
+    from pooled_answers
     union all
     select
         'national' as scope,
         'all' as scope_id,
         *
-    from answers_scored
+    from pooled_answers
 
 ),
 

@@ -32,7 +32,7 @@ contributors as (
         measure_id,
         n_respondents
     from company_stats
-    where n_respondents > 0
+    where {{ enters_benchmarks('n_respondents') }}
 
 ),
 
@@ -78,7 +78,8 @@ primary_decided as (
             n_companies='benchmark_stats.n_companies',
             largest_n='pools.largest_n',
             second_n='pools.second_n',
-            total_n='pools.total_n'
+            total_n='pools.total_n',
+            known_companies=disclosure_setting('colluding_companies')
         ) }} as primary_reason
     from benchmark_stats
     left join pools
@@ -169,7 +170,8 @@ suppression_depth as (
                         n_companies='n_companies - 1',
                         largest_n='largest_n',
                         second_n='second_n',
-                        total_n='total_n'
+                        total_n='total_n',
+                        known_companies=disclosure_setting('colluding_companies')
                     ) }}
                 ) is null
             ),
@@ -181,10 +183,59 @@ suppression_depth as (
 
 ),
 
+-- an item cell of a company that holds answers but does not enter the benchmarks, while the company enters them with
+-- other cells: the benchmark's theme and index shares (over all item answers) would reveal it
+company_item_cells as (
+
+    select
+        year,
+        company_id,
+        industry_id,
+        measure_id as item_id,
+        not {{ enters_benchmarks('n_respondents') }}
+        and (n_respondents > 0 or coalesce(dont_know_pct, 0) > 0)
+        and exists (
+            select 1
+            from contributors
+            where contributors.year = company_stats.year
+                and contributors.company_id = company_stats.company_id
+        ) as item_withheld
+    from company_stats
+    where measure_type = 'item'
+
+),
+
+item_cells as (
+
+    select
+        year,
+        'national' as benchmark_scope,
+        'all' as benchmark_id,
+        item_id,
+        item_withheld
+    from company_item_cells
+    union all
+    select
+        year,
+        'industry' as benchmark_scope,
+        industry_id as benchmark_id,
+        item_id,
+        item_withheld
+    from company_item_cells
+
+),
+
+withheld_shares as (
+
+    {{ withheld_share_measures('item_cells', ['year', 'benchmark_scope', 'benchmark_id']) }}
+
+),
+
 final as (
 
     select
         primary_decided.*,
+        withheld_shares.measure_id is not null as shares_withheld,
         coalesce(
             primary_decided.primary_reason,
             case when industry_order.suppression_rank <= suppression_depth.n_suppressed then 'complementary' end
@@ -193,6 +244,12 @@ final as (
             primary_decided.n_companies_weighted >= {{ disclosure_setting('min_companies_distribution') }}, false
         ) as distribution_published
     from primary_decided
+    left join withheld_shares
+        on primary_decided.year = withheld_shares.year
+            and primary_decided.benchmark_scope = withheld_shares.benchmark_scope
+            and primary_decided.benchmark_id = withheld_shares.benchmark_id
+            and primary_decided.measure_type = withheld_shares.measure_type
+            and primary_decided.measure_id = withheld_shares.measure_id
     left join industry_order
         on primary_decided.year = industry_order.year
             and primary_decided.benchmark_scope = 'industry'

@@ -1,20 +1,30 @@
 -- One row per benchmark (national 'all', each industry) x year x measure: the respondent-weighted (pooled)
--- statistics of all respondents in scope (macro measure_stats), plus the distribution of company indices:
--- n_companies (companies with at least one respondent scored on the measure), the largest company's share of the
--- respondents, the company-weighted mean and p25/p50/p75/p90 (linear interpolation) over companies with
--- n >= min_respondents. Respondents are clustered in companies, so both means get confidence intervals with the
--- company as the cluster (methodology §3). Internal: nothing is suppressed here.
+-- statistics of the respondents in scope whose company cell enters the benchmarks (macro enters_benchmarks: only
+-- publishable company cells are pooled; the others are counted in n_companies_excluded) (macro measure_stats), plus
+-- the distribution of the pooled company indices: n_companies, the largest company's share of the respondents, the
+-- company-weighted mean and p25/p50/p75/p90 (linear interpolation). Respondents are clustered in companies, so both
+-- means get confidence intervals with the company as the cluster (methodology §3). Internal: nothing suppressed.
 with
-
-respondent_measures as (
-
-    select * from {{ ref('int_respondent_measures') }}
-
-),
 
 company_stats as (
 
-    select * from {{ ref('int_company_measure_stats') }}
+    select
+        *,
+        {{ enters_benchmarks('n_respondents') }} as pooled
+    from {{ ref('int_company_measure_stats') }}
+
+),
+
+respondent_measures as (
+
+    select respondent_measures.*
+    from {{ ref('int_respondent_measures') }} as respondent_measures
+    semi join company_stats
+        on respondent_measures.year = company_stats.year
+            and respondent_measures.company_id = company_stats.company_id
+            and respondent_measures.measure_type = company_stats.measure_type
+            and respondent_measures.measure_id = company_stats.measure_id
+            and company_stats.pooled
 
 ),
 
@@ -68,8 +78,11 @@ company_deviations as (
 
     select
         *,
-        sum_score - n_respondents * sum(sum_score) over benchmark
-        / nullif(sum(n_respondents) over benchmark, 0) as cluster_deviation
+        case
+            when pooled
+                then sum_score - n_respondents * sum(case when pooled then sum_score end) over benchmark
+                    / nullif(sum(case when pooled then n_respondents end) over benchmark, 0)
+        end as cluster_deviation
     from scoped_company_stats
     window benchmark as (partition by year, benchmark_scope, benchmark_id, measure_type, measure_id)
 
@@ -84,19 +97,19 @@ company_aggregates as (
         measure_type,
         measure_id,
         min(sort_order) as sort_order,
-        count(*) filter (where n_respondents > 0) as n_companies,
-        sum(n_respondents) as n_pooled,
+        count(*) filter (where pooled) as n_companies,
+        count(*) filter (where n_respondents > 0 and not pooled) as n_companies_excluded,
+        coalesce(sum(n_respondents) filter (where pooled), 0) as n_pooled,
         sum(power(cluster_deviation, 2)) as sum_sq_cluster_deviation,
-        max(n_respondents) / nullif(sum(n_respondents), 0) as max_company_share,
-        count(*) filter (where n_respondents >= {{ var('min_respondents') }}) as n_companies_weighted,
-        avg(index_0_100) filter (where n_respondents >= {{ var('min_respondents') }}) as index_company_weighted,
-        stddev_samp(index_0_100) filter (
-            where n_respondents >= {{ var('min_respondents') }}
-        ) as sd_company_indices,
-        quantile_cont(index_0_100, 0.25) filter (where n_respondents >= {{ var('min_respondents') }}) as p25,
-        quantile_cont(index_0_100, 0.50) filter (where n_respondents >= {{ var('min_respondents') }}) as p50,
-        quantile_cont(index_0_100, 0.75) filter (where n_respondents >= {{ var('min_respondents') }}) as p75,
-        quantile_cont(index_0_100, 0.90) filter (where n_respondents >= {{ var('min_respondents') }}) as p90
+        max(n_respondents) filter (where pooled)
+        / nullif(sum(n_respondents) filter (where pooled), 0) as max_company_share,
+        count(*) filter (where pooled) as n_companies_weighted,
+        avg(index_0_100) filter (where pooled) as index_company_weighted,
+        stddev_samp(index_0_100) filter (where pooled) as sd_company_indices,
+        quantile_cont(index_0_100, 0.25) filter (where pooled) as p25,
+        quantile_cont(index_0_100, 0.50) filter (where pooled) as p50,
+        quantile_cont(index_0_100, 0.75) filter (where pooled) as p75,
+        quantile_cont(index_0_100, 0.90) filter (where pooled) as p90
     from company_deviations
     group by year, benchmark_scope, benchmark_id, measure_type, measure_id
 
@@ -128,6 +141,7 @@ final as (
         company_distribution.sort_order,
         coalesce(pooled.n_respondents, 0) as n_respondents,
         company_distribution.n_companies,
+        company_distribution.n_companies_excluded,
         company_distribution.max_company_share,
         coalesce(pooled.sum_score, 0) as sum_score,
         coalesce(pooled.sum_sq_score, 0) as sum_sq_score,

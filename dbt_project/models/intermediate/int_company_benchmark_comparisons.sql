@@ -1,7 +1,8 @@
 -- One row per company x benchmark scope (national, the company's industry) x year x measure: the company against
--- the leave-one-out benchmark (every respondent of the scope except the company's own), the percentile rank among
--- the OTHER companies of the scope, the company's previous result, and the Welch t statistics and degrees of freedom
--- for the gap and the year-over-year change (p-values: int_company_vs_benchmark). Internal: nothing suppressed.
+-- the leave-one-out benchmark (the respondents of the OTHER company cells of the scope that enter the benchmarks),
+-- the percentile rank among those other companies, the company's previous result, and the Welch t statistics and
+-- degrees of freedom for the gap and the year-over-year change (p-values: int_company_vs_benchmark). Internal:
+-- nothing suppressed.
 with
 
 company_stats as (
@@ -36,7 +37,7 @@ others as (
         company.company_id,
         company.measure_type,
         company.measure_id,
-        count(other.company_id) filter (where other.n_respondents > 0) as n_other_companies,
+        count(other.company_id) as n_other_companies,
         coalesce(sum(other.n_respondents), 0) as loo_n_respondents,
         sum(other.sum_score) as loo_sum_score,
         sum(other.sum_sq_score) as loo_sum_sq_score,
@@ -59,6 +60,7 @@ others as (
             and company.measure_type = other.measure_type
             and company.measure_id = other.measure_id
             and company.company_id != other.company_id
+            and {{ enters_benchmarks('other.n_respondents') }}
     group by
         company.year,
         company.benchmark_scope,

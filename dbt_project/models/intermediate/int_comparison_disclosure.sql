@@ -1,7 +1,8 @@
 -- Disclosure decision (methodology §6) for every company x benchmark scope x year x measure comparison
 -- (company_vs_benchmark). In order:
 --   the company's own cell (min_respondents);
---   the leave-one-out pool, i.e. the OTHER companies of the scope: min_companies other companies, and dominance
+--   the leave-one-out pool, i.e. the OTHER companies of the scope whose cells enter the benchmarks: min_companies
+--     other companies (two of them unknown to the company and one more colluding participant), and dominance
 --     (or the p%-rule) among them, every company's respondents counted as one contributor;
 --   'benchmark_suppressed': the scope's benchmark is itself suppressed (primary or complementary), so that the
 --     leave-one-out value plus the company's own cell cannot rebuild a withheld benchmark.
@@ -49,7 +50,7 @@ others as (
         any_value(company.n_respondents) as n_respondents,
         any_value(company.suppression_reason) as company_reason,
         any_value(company.previous_published) as previous_published,
-        count(other.company_id) filter (where other.n_respondents > 0) as n_other_companies,
+        count(other.company_id) as n_other_companies,
         coalesce(sum(other.n_respondents), 0) as loo_n_respondents,
         coalesce(max(other.n_respondents), 0) as loo_largest_n,
         coalesce(list_sort(list(other.n_respondents), 'DESC')[2], 0) as loo_second_n
@@ -61,7 +62,7 @@ others as (
             and company.measure_type = other.measure_type
             and company.measure_id = other.measure_id
             and company.company_id != other.company_id
-            and other.n_respondents > 0
+            and {{ enters_benchmarks('other.n_respondents') }}
     group by
         company.year,
         company.benchmark_scope,
@@ -94,7 +95,8 @@ final as (
                 n_companies='others.n_other_companies',
                 largest_n='others.loo_largest_n',
                 second_n='others.loo_second_n',
-                total_n='others.loo_n_respondents'
+                total_n='others.loo_n_respondents',
+                known_companies=disclosure_setting('colluding_companies') ~ ' - 1'
             ) }},
             case when benchmark_disclosure.suppression_reason is not null then 'benchmark_suppressed' end
         ) as suppression_reason

@@ -69,7 +69,7 @@ final as (
         cast(is_dont_know as boolean) as is_dont_know,
         cast(answer_label_nb as varchar) as answer_label_nb,
         cast(answer_label_en as varchar) as answer_label_en,
-        cast(n_respondents as integer) as n_respondents,
+        cast({{ disclosed('n_respondents') }} as integer) as n_respondents,
         cast({{ disclosed('n') }} as integer) as n,
         cast({{ disclosed('pct') }} as double) as pct,
         cast({{ disclosed('pct_valid') }} as double) as pct_valid,

@@ -15,9 +15,12 @@ final as (
         cast(benchmark_id as varchar) as benchmark_id,
         cast(measure_type as varchar) as measure_type,
         cast(measure_id as varchar) as measure_id,
-        cast(n_respondents as integer) as n_respondents,
-        cast(n_companies as integer) as n_companies,
-        cast(100.0 * largest_company_n / nullif(pool_n_respondents, 0) as double) as max_company_share_pct,
+        cast({{ disclosed('n_respondents') }} as integer) as n_respondents,
+        cast({{ disclosed('n_companies') }} as integer) as n_companies,
+        cast({{ disclosed('n_companies_excluded') }} as integer) as n_companies_excluded,
+        cast(
+            {{ disclosed('100.0 * largest_company_n / nullif(pool_n_respondents, 0)') }} as double
+        ) as max_company_share_pct,
         cast({{ disclosed('mean_score') }} as double) as mean_score,
         cast({{ disclosed('index_0_100') }} as double) as index_0_100,
         cast({{ disclosed('sd') }} as double) as sd,
@@ -37,10 +40,10 @@ final as (
         cast(case when distribution_published then {{ disclosed('p50') }} end as double) as p50,
         cast(case when distribution_published then {{ disclosed('p75') }} end as double) as p75,
         cast(case when distribution_published then {{ disclosed('p90') }} end as double) as p90,
-        cast({{ disclosed('favorable_pct') }} as double) as favorable_pct,
-        cast({{ disclosed('neutral_pct') }} as double) as neutral_pct,
-        cast({{ disclosed('unfavorable_pct') }} as double) as unfavorable_pct,
-        cast({{ disclosed('dont_know_pct') }} as double) as dont_know_pct,
+        cast({{ disclosed_share('favorable_pct') }} as double) as favorable_pct,
+        cast({{ disclosed_share('neutral_pct') }} as double) as neutral_pct,
+        cast({{ disclosed_share('unfavorable_pct') }} as double) as unfavorable_pct,
+        cast({{ disclosed_share('dont_know_pct') }} as double) as dont_know_pct,
         suppression_reason is not null as suppressed,
         cast(suppression_reason as varchar) as suppression_reason
     from decided

@@ -195,7 +195,7 @@ final as (
         cast(scope as varchar) as scope,
         cast(scope_id as varchar) as scope_id,
         cast(item_id as varchar) as item_id,
-        cast(n_respondents as integer) as n_respondents,
+        cast({{ disclosed('n_respondents') }} as integer) as n_respondents,
         cast({{ disclosed('correlation_with_index') }} as double) as correlation_with_index,
         cast({{ disclosed('item_index') }} as double) as item_index,
         -- ranked among the published drivers only, so a withheld item leaves no gap in the ranks

@@ -1,7 +1,7 @@
 -- Response rate per company and survey year (methodology §5): respondents (with at least one answer or don't-know)
 -- / invited employees (seeds/invited_headcount.csv) x 100. A company invited but without respondents has rate 0; a
--- company without a known headcount has invited and response_rate null. Not suppressed: the respondent count is
--- published with every company cell anyway, and a rate reveals no answer.
+-- company without a known headcount has invited and response_rate null. A company with fewer than min_respondents
+-- respondents is suppressed like its cells: neither its count nor its rate (which gives the count) is published.
 with
 
 respondent_index as (
@@ -57,17 +57,26 @@ joined as (
 
 ),
 
+decided as (
+
+    select
+        *,
+        {{ suppression_reason(n_respondents='n_respondents') }} as suppression_reason
+    from joined
+
+),
+
 final as (
 
     select
         cast(year as integer) as year,
         cast(company_id as varchar) as company_id,
         cast(invited as integer) as invited,
-        cast(n_respondents as integer) as n_respondents,
-        cast(100.0 * n_respondents / nullif(invited, 0) as double) as response_rate,
-        false as suppressed,
-        cast(null as varchar) as suppression_reason
-    from joined
+        cast({{ disclosed('n_respondents') }} as integer) as n_respondents,
+        cast({{ disclosed('100.0 * n_respondents / nullif(invited, 0)') }} as double) as response_rate,
+        suppression_reason is not null as suppressed,
+        cast(suppression_reason as varchar) as suppression_reason
+    from decided
     order by year, company_id
 
 )

@@ -41,6 +41,43 @@ decided as (
 
 ),
 
+item_cells as (
+
+    select
+        year,
+        company_id,
+        breakdown,
+        subgroup,
+        measure_id as item_id,
+        suppression_reason is not null and (n_respondents > 0 or coalesce(dont_know_pct, 0) > 0) as item_withheld
+    from decided
+    where measure_type = 'item'
+
+),
+
+-- theme and index shares that would reveal a withheld item cell of the subgroup
+withheld_shares as (
+
+    {{ withheld_share_measures('item_cells', ['year', 'company_id', 'breakdown', 'subgroup']) }}
+
+),
+
+shares_decided as (
+
+    select
+        decided.*,
+        withheld_shares.measure_id is not null as shares_withheld
+    from decided
+    left join withheld_shares
+        on decided.year = withheld_shares.year
+            and decided.company_id = withheld_shares.company_id
+            and decided.breakdown = withheld_shares.breakdown
+            and decided.subgroup = withheld_shares.subgroup
+            and decided.measure_type = withheld_shares.measure_type
+            and decided.measure_id = withheld_shares.measure_id
+
+),
+
 final as (
 
     select
@@ -52,19 +89,19 @@ final as (
         cast(subgroup as varchar) as subgroup,
         cast(measure_type as varchar) as measure_type,
         cast(measure_id as varchar) as measure_id,
-        cast(n_respondents as integer) as n_respondents,
+        cast({{ disclosed('n_respondents') }} as integer) as n_respondents,
         cast({{ disclosed('mean_score') }} as double) as mean_score,
         cast({{ disclosed('index_0_100') }} as double) as index_0_100,
         cast({{ disclosed('sd') }} as double) as sd,
         cast({{ disclosed('ci_low') }} as double) as ci_low,
         cast({{ disclosed('ci_high') }} as double) as ci_high,
-        cast({{ disclosed('favorable_pct') }} as double) as favorable_pct,
-        cast({{ disclosed('neutral_pct') }} as double) as neutral_pct,
-        cast({{ disclosed('unfavorable_pct') }} as double) as unfavorable_pct,
-        cast({{ disclosed('dont_know_pct') }} as double) as dont_know_pct,
+        cast({{ disclosed_share('favorable_pct') }} as double) as favorable_pct,
+        cast({{ disclosed_share('neutral_pct') }} as double) as neutral_pct,
+        cast({{ disclosed_share('unfavorable_pct') }} as double) as unfavorable_pct,
+        cast({{ disclosed_share('dont_know_pct') }} as double) as dont_know_pct,
         suppression_reason is not null as suppressed,
         cast(suppression_reason as varchar) as suppression_reason
-    from decided
+    from shares_decided
     order by year, company_id, breakdown, subgroup, sort_order, measure_type, measure_id
 
 )

@@ -127,8 +127,8 @@ final as (
         cast(year as integer) as year,
         cast(theme_id as varchar) as theme_id,
         cast(n_items as integer) as n_items,
-        cast(n_complete as integer) as n_respondents,
-        cast(n_complete as integer) as n_complete,
+        cast({{ disclosed('n_complete') }} as integer) as n_respondents,
+        cast({{ disclosed('n_complete') }} as integer) as n_complete,
         cast({{ disclosed('cronbach_alpha') }} as double) as cronbach_alpha,
         suppression_reason is not null as suppressed,
         cast(suppression_reason as varchar) as suppression_reason
