@@ -1,4 +1,4 @@
-"""Print where each published release is and how to open it (the end of `make demo`)."""
+"""Print where each published release is, which packages it holds, and how to open one (the end of `make demo`)."""
 
 from __future__ import annotations
 
@@ -12,22 +12,26 @@ def describe_releases(releases_dir: Path) -> str:
     lines = []
     for link in sorted(p for p in releases_dir.glob("[0-9][0-9][0-9][0-9]") if p.is_dir()):
         manifest = json.loads((link / "manifest.json").read_text(encoding="utf-8"))
-        database = link / f"medarbeiderindeks_{manifest['year']}.duckdb"
-        rows = ", ".join(f"{t} {v['rows']}" for t, v in manifest["tables"].items())
+        packages = manifest["packages"]
+        companies = sorted(name for name in packages if name.startswith("companies/"))
+        audit = manifest.get("audit", {})
         lines += [
-            f"{manifest['year']}: release {manifest['release_id']} ({len(manifest['checks'])} checks passed)",
-            f"  DuckDB:  {database}",
-            f"  Parquet: {link / 'parquet'}   CSV: {link / 'csv'}",
-            f"  rows:    {rows}",
+            f"{manifest['year']}: release {manifest['release_id']} ({len(manifest['checks'])} checks passed; "
+            f"disclosure audit: {audit.get('protected_values', 0)} protected values in {audit.get('packages', 0)} "
+            "packages, none pinned down)",
+            f"  public:    {link / 'public'}   (newspaper: national and industry figures)",
+            f"  companies: {link / 'companies'}/<company_id>   ({len(companies)} participants, each its own rows)",
+            f"  internal:  {link / 'internal'}   (the index team's BI dashboards: every company named)",
         ]
     if not lines:
         return f"No releases in {releases_dir} yet."
     example = sorted(releases_dir.glob("[0-9][0-9][0-9][0-9]"))[-1]
     lines += [
         "",
-        "Open a release read-only, e.g.:",
-        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{example}/medarbeiderindeks_{example.name}"
-        ".duckdb', read_only=True).sql('from published.benchmarks limit 5'))\"",
+        "Each package holds medarbeiderindeks_<year>.duckdb (schema published), parquet/, csv/ and manifest.json.",
+        "Open one read-only, e.g.:",
+        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{example}/public/medarbeiderindeks_"
+        f"{example.name}.duckdb', read_only=True).sql('from published.national_headlines limit 5'))\"",
     ]
     return "\n".join(lines)
 

@@ -20,8 +20,17 @@ from raw_warehouse import build_raw_warehouse  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
 
-# 4 companies in 2 industries; trygg_forsikring has fewer respondents than min_respondents (5)
-COMPANY_SIZES = {"nordlys_bank": 7, "fjord_sparebank": 6, "kyst_sparebank": 5, "trygg_forsikring": 3}
+# 6 companies in 3 industries; trygg_forsikring has fewer respondents than min_respondents (5), so it enters no
+# benchmark: the national benchmark pools the other 5 (two of them unknown to any two colluding companies)
+COMPANY_SIZES = {
+    "nordlys_bank": 7,
+    "fjord_sparebank": 6,
+    "kyst_sparebank": 5,
+    "trygg_forsikring": 3,
+    "fjelltele": 6,
+    "bolge_mobil": 5,
+}
+POOLED = [c for c, size in COMPANY_SIZES.items() if size >= 5]
 YEARS = (2024, 2025)
 
 
@@ -31,7 +40,7 @@ def _fixture_answers() -> pd.DataFrame:
     rows = []
     for year in YEARS:
         for company, size in COMPANY_SIZES.items():
-            shift = {"nordlys_bank": 1, "fjord_sparebank": 0, "kyst_sparebank": -1, "trygg_forsikring": 0}[company]
+            shift = {"nordlys_bank": 1, "kyst_sparebank": -1}.get(company, 0)
             for r in range(size):
                 respondent = f"{company}-{year}-{r}"
                 partly = company == "fjord_sparebank" and r == 0  # answers only the first six items
@@ -110,7 +119,7 @@ def test_company_index_matches_pandas(built):
         "select year, company_id, index_0_100, n_respondents from published.company_scores "
         "where measure_type = 'index' and not suppressed",
     ).set_index(["year", "company_id"])
-    assert len(published) == 2 * 3
+    assert len(published) == len(YEARS) * len(POOLED)
     for key, row in published.iterrows():
         assert row.index_0_100 == pytest.approx(expected[key], abs=1e-9)
 
@@ -124,9 +133,9 @@ def test_national_benchmark_is_respondent_weighted(built):
         "where measure_type = 'index' and benchmark_scope = 'national'",
     ).set_index("year")
     for year in YEARS:
-        of_year = indices[indices.year == year]["index"].dropna()
+        of_year = indices[(indices.year == year) & indices.company_id.isin(POOLED)]["index"].dropna()
         assert published.loc[year, "n_respondents"] == len(of_year)
-        assert published.loc[year, "n_companies"] == 4
+        assert published.loc[year, "n_companies"] == len(POOLED)
         assert published.loc[year, "index_0_100"] == pytest.approx(of_year.mean(), abs=1e-9)
 
 
@@ -135,7 +144,7 @@ def test_leave_one_out_gap_and_welch_p_value(built):
     indices = _respondent_indices(answers).dropna(subset=["index"])
     of_year = indices[indices.year == 2025]
     own = of_year[of_year.company_id == "nordlys_bank"]["index"]
-    others = of_year[of_year.company_id != "nordlys_bank"]["index"]
+    others = of_year[(of_year.company_id != "nordlys_bank") & of_year.company_id.isin(POOLED)]["index"]
     row = query(
         warehouse,
         "select * from published.company_vs_benchmark where year = 2025 and company_id = 'nordlys_bank' "
@@ -170,10 +179,10 @@ def test_small_company_is_suppressed_with_null_values(built):
     assert len(rows) > 0  # the rows are kept
     assert rows.suppressed.all()
     assert (rows.suppression_reason == "min_respondents").all()
-    assert (rows.n_respondents <= 3).all()
+    assert rows.n_respondents.isna().all()  # no count of a suppressed cell is published
     value_columns = ["mean_score", "index_0_100", "sd", "ci_low", "ci_high", "favorable_pct", "dont_know_pct"]
     assert rows[value_columns].isna().all().all()
-    # an industry with a single company is not published as a benchmark
+    # an industry whose only company is under the threshold pools nobody and is not published
     insurance = query(warehouse, "select * from published.benchmarks where benchmark_id = 'insurance'")
     assert insurance.suppressed.all()
     assert set(insurance.suppression_reason) <= {"min_respondents", "min_companies"}
