@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from orchestration.settings import threshold_defaults
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "seeds"
 HEADCOUNT_PATH = SEEDS_DIR / "invited_headcount.csv"
@@ -405,7 +407,11 @@ def answer_codes(draw: YearDraw, offsets: dict[str, float]) -> np.ndarray:
 
 
 def _valid_mean(draw: YearDraw, j: int, offset: float) -> float:
+    """The national mean the release publishes: valid answers of the companies whose item cell enters the benchmarks
+    (at least min_respondents valid answers; methodology §4)."""
     valid = ~(draw.dont_know[:, j] | draw.blank[:, j])
+    per_company = np.bincount(draw.company_idx[valid], minlength=draw.company_idx.max() + 1)
+    valid &= per_company[draw.company_idx] >= int(threshold_defaults()["min_respondents"])
     scored = _cut(draw.latent[valid, j] + offset)
     raw = 7 - scored if draw.reverse[j] else scored
     return float(raw.mean())

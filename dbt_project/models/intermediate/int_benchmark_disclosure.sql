@@ -3,9 +3,9 @@
 --     respondents of one company counted as one contributor.
 --   complementary suppression: the national benchmark minus the published industry benchmarks is the pool of the
 --     suppressed industries. When the national benchmark is published and an industry is suppressed, further
---     industries (the smallest first: fewest companies, then fewest respondents) are suppressed until that pool,
---     minus any one of its companies, would itself be a publishable benchmark; otherwise a company could back out a
---     single industry (or company) by subtraction -> 'complementary'.
+--     industries (the smallest first: fewest companies, then fewest respondents) are suppressed until that pool
+--     would itself be a publishable benchmark, to a coalition of colluding_companies of its own companies too;
+--     otherwise a company could back out a single industry (or company) by subtraction -> 'complementary'.
 --   distribution_published: the company-weighted mean and the percentiles need min_companies_distribution companies
 --     with a publishable cell (with few companies they are the companies' own indices, or solve for them).
 with
@@ -167,7 +167,7 @@ suppression_depth as (
                 and (
                     {{ suppression_reason(
                         n_respondents='total_n',
-                        n_companies='n_companies - 1',
+                        n_companies='n_companies',
                         largest_n='largest_n',
                         second_n='second_n',
                         total_n='total_n',
