@@ -1,12 +1,17 @@
 -- One row per company x benchmark scope (national, the company's industry) x year x measure: the company against
 -- the leave-one-out benchmark (every respondent of the scope except the company's own), the percentile rank among
--- the OTHER companies of the scope, the company's previous result, and the Welch t statistics and degrees of freedom
--- for the gap and the year-over-year change (p-values: int_company_vs_benchmark). Internal: nothing suppressed.
+-- the OTHER companies of the scope (a tie: indices equal to var index_tie_decimals decimals), the company's previous
+-- result, and the Welch t statistics and degrees of freedom for the gap and the year-over-year change (p-values:
+-- int_company_vs_benchmark). Internal: nothing suppressed.
 with
 
 company_stats as (
 
-    select * from {{ ref('int_company_measure_stats') }}
+    select
+        *,
+        -- the value percentile_rank compares: ties are equal to index_tie_decimals decimals, not bit for bit
+        round(index_0_100, {{ var('index_tie_decimals') }}) as index_for_rank
+    from {{ ref('int_company_measure_stats') }}
 
 ),
 
@@ -46,8 +51,8 @@ others as (
         ) as n_other_companies_ranked,
         sum(
             case
-                when other.index_0_100 < company.index_0_100 then 1.0
-                when other.index_0_100 = company.index_0_100 then 0.5
+                when other.index_for_rank < company.index_for_rank then 1.0
+                when other.index_for_rank = company.index_for_rank then 0.5
                 else 0.0
             end
         ) filter (where other.n_respondents >= {{ var('min_respondents') }}) as n_other_companies_below
