@@ -41,6 +41,11 @@ MIN_COMPANIES_DISTRIBUTION = (
 SCALES = [(1, 5), (1, 6), (1, 7), (0, 10)]
 ENPS = "Q25"
 TOL = 1e-6
+# Student's t is scipy's own at every df (orchestration/duckdb_functions.py): a CI or a p-value differs from the
+# computation here only by the rounding of the sums behind it (CIs: relative to max(1, |value|); p-values: to p).
+EXACT_TOL = 1e-11
+# methodology §5: percentile_rank compares indices rounded to this many decimals (var index_tie_decimals)
+TIE_DECIMALS = 9
 
 
 # ---------------------------------------------------------------------------------------------------- generation
@@ -161,7 +166,7 @@ def _build(survey: Survey, tmp: Path) -> Path:
     variables = (
         f"{{min_respondents: {MIN_RESPONDENTS}, min_companies: {MIN_COMPANIES}, max_company_share: {MAX_SHARE}, "
         f"enps_item_id: {ENPS}, key_driver_min_respondents: {KEY_DRIVER_MIN}, "
-        f"min_companies_distribution: {MIN_COMPANIES_DISTRIBUTION}}}"
+        f"min_companies_distribution: {MIN_COMPANIES_DISTRIBUTION}, index_tie_decimals: {TIE_DECIMALS}}}"
     )
     result = subprocess.run(
         [*DBT, "build", "--profiles-dir", ".", "--vars", variables, "--target-path", str(tmp / "target")]
@@ -316,6 +321,17 @@ def _close(actual, expected, what: str, tol: float = TOL) -> None:
         )
 
 
+def _tol(column: str) -> float:
+    return EXACT_TOL if column.endswith(("ci_low", "ci_high")) else TOL
+
+
+def _close_p(actual, expected, what: str) -> None:
+    """A p-value, to EXACT_TOL relative to itself (a tiny p is as exact as a large one)."""
+    assert pd.isna(actual) == pd.isna(expected), f"{what}: published {actual!r}, expected {expected!r}"
+    if not pd.isna(expected):
+        assert abs(actual - expected) <= EXACT_TOL * expected, f"{what}: published {actual!r}, expected {expected!r}"
+
+
 VALUES = ["mean_score", "index_0_100", "sd", "ci_low", "ci_high", "favorable_pct", "neutral_pct", "unfavorable_pct",
           "dont_know_pct"]  # fmt: skip
 # Benchmark figures that measure the spread between companies: published only over enough companies.
@@ -345,7 +361,7 @@ def _check_company_scores(survey, a, scores, published) -> None:
             assert all(pd.isna(getattr(row, c)) for c in VALUES), key
             continue
         for c in VALUES:
-            _close(getattr(row, c), expected[c], f"company_scores {key} {c}")
+            _close(getattr(row, c), expected[c], f"company_scores {key} {c}", _tol(c))
     # every company-year with respondents has its overall index row and (eNPS asked) its eNPS row
     seen = a[["year", "company_id"]].drop_duplicates()
     got = published["company_scores"]
@@ -399,11 +415,11 @@ def _check_benchmarks(survey, a, scores, published) -> None:
             continue
         for c in VALUES:
             if c not in DISTRIBUTION_VALUES:
-                _close(getattr(row, c), e[c], f"benchmarks {key} {c}")
+                _close(getattr(row, c), e[c], f"benchmarks {key} {c}", _tol(c))
         # the distribution of company indices is published only over enough ranked companies (disclosure control)
         for c in DISTRIBUTION_VALUES:
             if e["n_ranked"] >= MIN_COMPANIES_DISTRIBUTION or not pd.isna(getattr(row, c)):
-                _close(getattr(row, c), e[c], f"benchmarks {key} {c}")
+                _close(getattr(row, c), e[c], f"benchmarks {key} {c}", _tol(c))
     heads = published["national_headlines"]
     bench = published["benchmarks"]
     national = bench[bench.benchmark_scope == "national"].set_index(["year", "measure_type", "measure_id"])
@@ -439,11 +455,12 @@ def _check_company_vs_benchmark(survey, scores, published) -> None:
         _close(row.company_index, own.mean(), f"{key} company_index")
         _close(row.benchmark_index, others.score.mean(), f"{key} benchmark_index")
         _close(row.gap, own.mean() - others.score.mean(), f"{key} gap")
-        _close(row.p_value, _welch_p(own, others.score), f"{key} p_value")
+        _close_p(row.p_value, _welch_p(own, others.score), f"{key} p_value")
         if not pd.isna(row.p_value):
             assert row.gap_significant == (row.p_value < 0.05)
         ranked = per_company[per_company["count"] >= MIN_RESPONDENTS]["mean"]
-        below = (ranked < own.mean()).sum() + 0.5 * (ranked == own.mean()).sum()
+        ranked, own_index = ranked.round(TIE_DECIMALS), round(own.mean(), TIE_DECIMALS)
+        below = (ranked < own_index).sum() + 0.5 * (ranked == own_index).sum()
         _close(row.percentile_rank, 100 * below / len(ranked) if len(ranked) else np.nan, f"{key} percentile_rank")
         # previous survey year of the company (its cell published: n >= min_respondents)
         company_years = sorted(scores[scores.company_id == row.company_id].year.unique())
@@ -454,7 +471,7 @@ def _check_company_vs_benchmark(survey, scores, published) -> None:
         if len(previous) >= MIN_RESPONDENTS:
             _close(row.previous_index, previous.mean(), f"{key} previous_index")
             _close(row.yoy_change, own.mean() - previous.mean(), f"{key} yoy_change")
-            _close(row.yoy_p_value, _welch_p(own, previous), f"{key} yoy_p_value")
+            _close_p(row.yoy_p_value, _welch_p(own, previous), f"{key} yoy_p_value")
         else:
             assert pd.isna(row.previous_index) and pd.isna(row.yoy_change) and pd.isna(row.yoy_p_value), key
 
@@ -479,7 +496,7 @@ def _check_subgroups(survey, a, scores, published) -> None:
             assert row.suppressed, key
         if not row.suppressed:
             for c in VALUES:
-                _close(getattr(row, c), e[c], f"subgroup_scores {key} {c}")
+                _close(getattr(row, c), e[c], f"subgroup_scores {key} {c}", _tol(c))
 
 
 def _check_answer_distribution(survey, a, published) -> None:

@@ -1,13 +1,17 @@
 -- One row per company x benchmark scope (national, the company's industry) x year x measure: the company against
 -- the leave-one-out benchmark (the respondents of the OTHER company cells of the scope that enter the benchmarks),
--- the percentile rank among those other companies, the company's previous result, and the Welch t statistics and
--- degrees of freedom for the gap and the year-over-year change (p-values: int_company_vs_benchmark). Internal:
--- nothing suppressed.
+-- the percentile rank among those other companies (a tie: indices equal to var index_tie_decimals decimals), the
+-- company's previous result, and the Welch t statistics and degrees of freedom for the gap and the year-over-year
+-- change (p-values: int_company_vs_benchmark). Internal: nothing suppressed.
 with
 
 company_stats as (
 
-    select * from {{ ref('int_company_measure_stats') }}
+    select
+        *,
+        -- the value percentile_rank compares: ties are equal to index_tie_decimals decimals, not bit for bit
+        round(index_0_100, {{ var('index_tie_decimals') }}) as index_for_rank
+    from {{ ref('int_company_measure_stats') }}
 
 ),
 
@@ -42,16 +46,13 @@ others as (
         sum(other.sum_score) as loo_sum_score,
         sum(other.sum_sq_score) as loo_sum_sq_score,
         max(other.n_respondents) as loo_max_company_n,
-        count(other.company_id) filter (
-            where other.n_respondents >= {{ var('min_respondents') }}
-        ) as n_other_companies_ranked,
         sum(
             case
-                when other.index_0_100 < company.index_0_100 then 1.0
-                when other.index_0_100 = company.index_0_100 then 0.5
+                when other.index_for_rank < company.index_for_rank then 1.0
+                when other.index_for_rank = company.index_for_rank then 0.5
                 else 0.0
             end
-        ) filter (where other.n_respondents >= {{ var('min_respondents') }}) as n_other_companies_below
+        ) as n_other_companies_below
     from scopes as company
     left join scopes as other
         on company.year = other.year
@@ -130,7 +131,7 @@ joined as (
         loo.benchmark_index,
         loo.benchmark_variance,
         company_stats.index_0_100 - loo.benchmark_index as gap,
-        100.0 * loo.n_other_companies_below / nullif(loo.n_other_companies_ranked, 0) as percentile_rank,
+        100.0 * loo.n_other_companies_below / nullif(loo.n_other_companies, 0) as percentile_rank,
         previous.previous_year,
         previous.previous_n_respondents,
         previous.previous_index,
