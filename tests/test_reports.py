@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from report_packages import demo_releases  # noqa: E402
 
 from orchestration.reports import build_reports  # noqa: E402
+from orchestration.reports.package import PackageError, load_package  # noqa: E402
 from orchestration.reports.pdf import BrowserMissingError  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -287,3 +288,8 @@ def test_without_chromium_the_build_stops_and_says_how_to_install_it(releases, m
     with pytest.raises(BrowserMissingError, match="make browser"):
         build_reports(releases / str(YEARS[-1]))
     assert (releases / str(YEARS[-1]) / "reports" / "index.html").is_file()  # the reports built before stay
+
+
+def test_a_folder_that_is_no_package_is_refused_by_name(tmp_path) -> None:
+    with pytest.raises(PackageError, match=f"{tmp_path}: expected one medarbeiderindeks_<year>.duckdb"):
+        load_package(tmp_path)
