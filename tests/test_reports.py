@@ -16,6 +16,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
@@ -293,3 +294,11 @@ def test_without_chromium_the_build_stops_and_says_how_to_install_it(releases, m
 def test_a_folder_that_is_no_package_is_refused_by_name(tmp_path) -> None:
     with pytest.raises(PackageError, match=f"{tmp_path}: expected one medarbeiderindeks_<year>.duckdb"):
         load_package(tmp_path)
+
+
+def test_the_reports_asset_runs_after_the_release_of_its_year() -> None:
+    from orchestration.assets.reports import release_reports
+    from orchestration.partitions import survey_years
+
+    assert dg.AssetKey("published_release") in release_reports.dependency_keys
+    assert release_reports.partitions_def == survey_years

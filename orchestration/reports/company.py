@@ -293,7 +293,8 @@ class CompanyReport:
                         {
                             "label": label,
                             "gap": float(national["gap"]),
-                            "significant": bool(national["gap_significant"]),
+                            "significant": not is_missing(national["gap_significant"])
+                            and bool(national["gap_significant"]),
                         }
                     )
             name = self.questionnaire.theme_name(theme_id) if theme_id is not None else self.t("other_items")
