@@ -20,7 +20,7 @@ MANIFEST := dbt_project/target/manifest.json
 RELEASE_CMD = $(BIN)/dagster job execute -m orchestration.definitions -j yearly_index_release \
 	--tags '{"dagster/partition": "$(1)"}'
 
-.PHONY: install manifest demo demo-data release ui test lint bench clean
+.PHONY: install manifest browser demo demo-data release ui test lint bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -35,6 +35,11 @@ install: .venv/.installed
 # dbt's manifest, which Dagster's dbt assets are built from (never parsed at import).
 manifest: install
 	cd dbt_project && ../$(BIN)/dbt parse --quiet
+
+# Headless Chromium prints the reports to PDF and runs the browser tests; Debian's package, never a downloaded build.
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@chromium --version
 
 demo-data: install
 	$(BIN)/python -m orchestration.demo_data --landing "$${MEDARBEIDERINDEKS_LANDING:-data/landing}"
@@ -57,7 +62,7 @@ lint: manifest
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
 bench: manifest
