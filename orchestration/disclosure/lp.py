@@ -7,9 +7,10 @@ call it the "audit"). A :class:`Problem` collects the unknowns with their bounds
 :meth:`Problem.interval` returns that interval for a linear expression, or for a ratio of two (a mean = sum / n),
 with scipy's HiGHS solver.
 
-The intervals are those of the continuous relaxation: counts are not forced to be whole, so an interval can only be
-wider than the one an attacker reasoning with whole numbers would find, never narrower, except where a caller asks
-(:meth:`Problem.distinct_integers`) how many whole values remain.
+The intervals are those of the continuous relaxation (as τ-ARGUS audits): counts are not forced to be whole, so an
+interval can be wider than the one an attacker reasoning with whole numbers would find; the audit proves protection
+against linear arguments. Where a caller asks how many whole values a count keeps (:meth:`Problem.distinct_integers`)
+whole numbers are counted.
 
 A published relation that contradicts another makes the problem infeasible: that is a bug or a tampered package,
 never "safe", so it raises :class:`AuditInfeasible`.
