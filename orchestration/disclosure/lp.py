@@ -134,7 +134,11 @@ class Problem:
 
     @staticmethod
     def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> float:
-        result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        # presolve off: on the narrow bands of published doubles (Problem.within) HiGHS presolve declared
+        # feasible packages infeasible; the problems are small, so solving them directly costs little
+        result = linprog(
+            cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs", options={"presolve": False}
+        )
         if result.status == _OPTIMAL:
             return float(result.fun)
         if result.status == _UNBOUNDED:
