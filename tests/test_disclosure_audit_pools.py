@@ -435,3 +435,27 @@ def test_an_unknown_audience_is_refused(tmp_path):
     path = Release(_well_protected()).write(tmp_path / "p.duckdb", "public")
     with duckdb.connect(str(path), read_only=True) as con, pytest.raises(ValueError, match="audience 'press'"):
         audit_pools(con, YEAR, "press")
+
+
+def test_the_release_audit_skips_only_what_the_public_package_audit_already_covers(tmp_path):
+    """A company package's pools without the company are pinned by their own published cells: auditing them again
+    gives the public package's intervals. Checked here by auditing every company package in full."""
+    release = Release(_one_suppressed_industry())
+
+    def cells(result) -> dict:
+        return {(i.table, tuple(sorted(i.keys.items())), i.statistic): i.interval for i in result.intervals}
+
+    public_path = release.write(tmp_path / "public.duckdb", "public")
+    with duckdb.connect(str(public_path), read_only=True) as con:
+        public = cells(audit_package_pools(con, YEAR, "public", min_respondents=N_MIN, scale_points=1))
+    for company in ("a0", "b2", "g1"):
+        path = release.write(tmp_path / f"{company}.duckdb", f"company:{company}")
+        with duckdb.connect(str(path), read_only=True) as con:
+            options = {"min_respondents": N_MIN, "scale_points": 1}
+            full = cells(audit_package_pools(con, YEAR, f"company:{company}", **options))
+            part = cells(audit_package_pools(con, YEAR, f"company:{company}", beyond_public=True, **options))
+        assert set(part) < set(full)
+        for key, interval in full.items():
+            expected = part.get(key, public.get(key))
+            assert expected is not None, key
+            assert interval == pytest.approx(expected, abs=1e-4), key

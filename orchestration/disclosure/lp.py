@@ -134,18 +134,29 @@ class Problem:
 
     @staticmethod
     def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> float:
-        # presolve off: on the narrow bands of published doubles (Problem.within) HiGHS presolve declared
-        # feasible packages infeasible; the problems are small, so solving them directly costs little
-        result = linprog(
-            cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs", options={"presolve": False}
-        )
-        if result.status == _OPTIMAL:
-            return float(result.fun)
-        if result.status == _UNBOUNDED:
-            return -math.inf
-        if result.status == _INFEASIBLE:
-            raise AuditInfeasible(f"the published relations contradict each other ({result.message})")
-        raise AuditSolverError(f"linprog stopped with status {result.status}: {result.message}")
+        # HiGHS without presolve first: on the narrow bands of published doubles (Problem.within) its presolve
+        # declared feasible packages infeasible. Where the plain solve stops on numerical trouble (or finds the
+        # problem infeasible), presolve gets a second try; infeasible only when both say so.
+        statuses = []
+        for presolve in (False, True):
+            result = linprog(
+                cost,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=bounds,
+                method="highs",
+                options={"presolve": presolve},
+            )
+            if result.status == _OPTIMAL:
+                return float(result.fun)
+            if result.status == _UNBOUNDED:
+                return -math.inf
+            statuses.append((result.status, result.message))
+        if all(status == _INFEASIBLE for status, _ in statuses):
+            raise AuditInfeasible(f"the published relations contradict each other ({statuses[0][1]})")
+        raise AuditSolverError(f"linprog stopped with status {statuses[-1][0]}: {statuses[-1][1]}")
 
     def interval(self, numerator: LinearExpression, denominator: LinearExpression | None = None) -> tuple[float, float]:
         """Min and max of numerator·x, or of (numerator·x)/(denominator·x) over {denominator·x >= 1}.

@@ -663,43 +663,80 @@ def _hull(a: tuple[float, float] | None, b: tuple[float, float]) -> tuple[float,
     return min(a[0], b[0]), max(a[1], b[1])
 
 
-def _audit_group(view: PackageView, structure: Structure) -> AuditResult:
-    result = AuditResult()
-    group = structure.group
-    base = _build(view, structure)
-    measure_keys = {"year": view.year, "measure_type": group.primary[0], "measure_id": group.primary[1]}
-    try:
-        base.problem.check_feasible()
-    except AuditInfeasible as error:
-        result.findings.append(Finding(view.audience, "benchmarks", measure_keys, "consistency", detail=str(error)))
-        return result
-
-    # each unseen company of each pool: the target beside the rest of its pool (exchangeable: one LP for all)
-    for pool in structure.pools:
-        if not pool.unseen:
-            continue
-        hull: dict[str, tuple[float, float]] = {}
-        for segment, rest in _order_cases(view, structure, pool):
+def _pool_intervals(view: PackageView, structure: Structure, pool: Pool) -> dict:
+    """The hull, over the order cases the ranks leave, of the target company's n and means."""
+    for cases in (_order_cases(view, structure, pool), [(None, None)]):
+        hull: dict = {}
+        for segment, rest in cases:
             model = _build(view, structure, pool.name, segment, rest)
             try:
                 found = {"n": model.problem.interval(model.target.n)}
                 for measure, block in model.target.blocks.items():
                     found[measure] = model.problem.interval(block.total, block.n)
-            except AuditInfeasible:  # the ranks rule this segment out
-                continue
+            except AuditInfeasible:
+                if segment is None:  # no order used: the relations themselves contradict each other
+                    raise
+                continue  # the other relations rule this segment out
             hull = {key: _hull(hull.get(key), value) for key, value in found.items()}
-        candidates = sorted(c for c, industry in structure.named_unseen.items() if industry in pool.industries)
+        if hull:
+            return hull
+    raise AssertionError("unreachable: the case without order either returns or raises")
+
+
+def _focus(view: PackageView, structure: Structure) -> set[str]:
+    """The pools whose audit in a company (or coalition) package can differ from the public package's: the pool
+    holding the readers (all of them, for a coalition) and the suppressed industries (the national percentile ranks
+    place them). A published pool without a reader is pinned by its own benchmark cell whatever the reader knows
+    elsewhere, so its LP is the public package's."""
+    holding = [
+        {pool.name for pool in structure.pools if view.industry_of[reader] in pool.industries}
+        for reader in view.readers
+    ]
+    shared = set.intersection(*holding) if holding else set()
+    return (
+        shared | {pool.name for pool in structure.pools if not pool.published} if shared or len(holding) < 2 else set()
+    )
+
+
+def _audit_group(view: PackageView, structure: Structure, beyond_public: bool = False) -> AuditResult:
+    """Every protected value of one measure group. ``beyond_public``: only what can differ from the public
+    package's audit (see _focus; a coalition: only its shared pool)."""
+    result = AuditResult()
+    group = structure.group
+    measure_keys = {"year": view.year, "measure_type": group.primary[0], "measure_id": group.primary[1]}
+    focus = _focus(view, structure) if beyond_public and not view.internal else None
+    try:
+        _audit_pools_of_group(result, view, structure, focus)
+        if focus is None or len(view.readers) == 1:
+            _audit_other_cells(result, view, structure, focus)
+    except AuditInfeasible as error:
+        result.findings.append(Finding(view.audience, "benchmarks", measure_keys, "consistency", detail=str(error)))
+    return result
+
+
+def _audit_pools_of_group(result: AuditResult, view: PackageView, structure: Structure, focus: set | None) -> None:
+    """Each unseen company of each pool: the target beside the rest of its pool (exchangeable: one LP for all)."""
+    group = structure.group
+    for pool in structure.pools:
+        if not pool.unseen or (focus is not None and pool.name not in focus):
+            continue
+        hull = _pool_intervals(view, structure, pool)
         keys = {"year": view.year, "pool": pool.name, "unseen_companies": pool.unseen}
         if view.internal:
+            candidates = sorted(c for c, industry in structure.named_unseen.items() if industry in pool.industries)
             keys["company_id"] = " or ".join(candidates) or None
-        if not hull:
-            result.findings.append(Finding(view.audience, "company_scores", keys, "consistency", detail="ranks"))
-            continue
         for measure in group.measures:
             cell = {**keys, "measure_type": measure[0], "measure_id": measure[1]}
             _record(result, view, "company_scores", cell, "mean", hull[measure], group.margins[measure])
-        _record(result, view, "company_scores", {**keys, **measure_keys}, "n", hull["n"], 0.0)
+        cell = {**keys, "measure_type": group.primary[0], "measure_id": group.primary[1]}
+        _record(result, view, "company_scores", cell, "n", hull["n"], 0.0)
 
+
+def _audit_other_cells(result: AuditResult, view: PackageView, structure: Structure, focus: set | None) -> None:
+    """The readers' own suppressed cells, suppressed benchmark cells, answers beyond a benchmark."""
+    group = structure.group
+    measure_keys = {"year": view.year, "measure_type": group.primary[0], "measure_id": group.primary[1]}
+    base = _build(view, structure)
     problem = base.problem
     # the readers' own suppressed company cells
     for company, unit in base.named.items():
@@ -718,7 +755,7 @@ def _audit_group(view: PackageView, structure: Structure) -> AuditResult:
         _record(result, view, "company_scores", cell, "n", problem.interval(unit.n), 0.0)
 
     # suppressed benchmark cells that pool a company the reader cannot see
-    for scope, scope_id in _protected_benchmarks(view, structure):
+    for scope, scope_id in _protected_benchmarks(view, structure, focus):
         units = _scope_units(base, structure, scope, scope_id)
         for measure in group.measures:
             blocks = [unit.blocks[measure] for unit in units]
@@ -727,8 +764,9 @@ def _audit_group(view: PackageView, structure: Structure) -> AuditResult:
             cell.update(measure_type=measure[0], measure_id=measure[1])
             _record(result, view, "benchmarks", cell, "mean", interval, group.margins[measure])
 
-    # answers a distribution holds beyond its benchmark
-    for name, unit in base.beyond.items():
+    # answers a distribution holds beyond its benchmark (the reader's own data adds nothing to a difference of two
+    # published distributions: the public package's audit covers it)
+    for name, unit in base.beyond.items() if focus is None else ():
         if problem.interval(unit.n)[1] < 1.0 - 1e-6:
             continue
         for measure, block in unit.blocks.items():
@@ -736,10 +774,9 @@ def _audit_group(view: PackageView, structure: Structure) -> AuditResult:
             cell["detail"] = "answers counted in the distribution but not in its benchmark"
             interval = problem.interval(block.total, block.n)
             _record(result, view, "answer_distribution", cell, "mean", interval, group.margins[measure])
-    return result
 
 
-def _protected_benchmarks(view: PackageView, structure: Structure) -> list[tuple[str, str]]:
+def _protected_benchmarks(view: PackageView, structure: Structure, focus: set | None) -> list[tuple[str, str]]:
     """Suppressed benchmark cells the reader could solve for: the national one where every pool is counted, and a
     suppressed industry that is the only one (the residual is that industry), when they pool an unseen company."""
     measure = structure.group.primary
@@ -749,6 +786,8 @@ def _protected_benchmarks(view: PackageView, structure: Structure) -> list[tuple
     if national is not None and not _published(national) and None not in counts and sum(counts) > 0:
         protected.append(("national", "all"))
     for pool in structure.pools:
+        if focus is not None and pool.name not in focus:
+            continue
         if not pool.published and len(pool.industries) == 1 and pool.unseen:
             protected.append(("industry", pool.industries[0]))
     return protected
@@ -762,8 +801,10 @@ def audit_package_pools(
     *,
     min_respondents: int | None = None,
     scale_points: float | None = None,
+    beyond_public: bool = False,
 ) -> AuditResult:
-    """The pools audit of one package (see audit_pools), with every interval it computed."""
+    """The pools audit of one package (see audit_pools), with every interval it computed. ``beyond_public``: only
+    what can differ from the public package's audit (the release audit runs that one too)."""
     defaults = threshold_defaults()
     min_respondents = int(min_respondents if min_respondents is not None else defaults["min_respondents"])
     view = read_package(con, year, audience, known_companies)
@@ -774,7 +815,7 @@ def audit_package_pools(
         if isinstance(structure, Finding):
             result.findings.append(structure)
         else:
-            result.extend(_audit_group(view, structure))
+            result.extend(_audit_group(view, structure, beyond_public))
     return result
 
 
@@ -885,7 +926,8 @@ def audit_release_pools(
         industry_of = {}
         for company, path in company_paths.items():
             with duckdb.connect(str(path), read_only=True) as con:
-                result.extend(audit_package_pools(con, year, f"{COMPANY_PREFIX}{company}", **options))
+                audience = f"{COMPANY_PREFIX}{company}"
+                result.extend(audit_package_pools(con, year, audience, beyond_public=True, **options))
                 found = con.execute(
                     "select distinct industry_id from published.company_scores where year = ? and company_id = ?",
                     [year, company],
@@ -898,5 +940,6 @@ def audit_release_pools(
             result.extend(audit_package_pools(internal, year, INTERNAL, **options))
     for members in coalitions:
         with _union_connection([company_paths[m] for m in members]) as con:
-            result.extend(audit_package_pools(con, year, f"{COMPANY_PREFIX}{members[0]}", members[1:], **options))
+            audience = f"{COMPANY_PREFIX}{members[0]}"
+            result.extend(audit_package_pools(con, year, audience, members[1:], beyond_public=True, **options))
     return result
