@@ -459,3 +459,28 @@ def test_the_release_audit_skips_only_what_the_public_package_audit_already_cove
             expected = part.get(key, public.get(key))
             assert expected is not None, key
             assert interval == pytest.approx(expected, abs=1e-4), key
+
+
+def test_a_percentile_rank_places_the_other_companies_below_the_reader(tmp_path):
+    """alpha's four companies seen from a0: a0's rank 100 says the three others lie at or below its index (88.57),
+    so one of them can reach at most 88.57, where without the rank it could reach 100 (5 respondents all at 6)."""
+    alpha = [[5, 6, 5, 6, 5, 6, 5], [1, 2, 6, 6, 3, 2, 6, 1], [2, 3, 6, 4, 1, 6, 6], [3, 4, 2, 6, 1, 3]]
+    companies = [Company(f"a{i}", "alpha", answers) for i, answers in enumerate(alpha)]
+    release = Release([*companies, *_well_protected()[4:]])
+    path = release.write(tmp_path / "a0.duckdb", "company:a0")
+    own = _cell(alpha[0])["index_0_100"]
+    assert own == pytest.approx(620 / 7)
+
+    def highest(con) -> float:
+        result = audit_package_pools(con, YEAR, "company:a0", min_respondents=N_MIN, scale_points=1)
+        [interval] = [i for i in result.intervals if i.keys.get("pool") == "industry alpha" and i.statistic == "mean"]
+        return interval.interval[1]
+
+    with duckdb.connect(str(path)) as con:
+        (rank,) = con.execute(
+            "select percentile_rank from published.company_vs_benchmark where benchmark_scope = 'industry'"
+        ).fetchone()
+        assert rank == 100.0
+        assert highest(con) == pytest.approx(own, abs=1e-4)
+        con.execute("update published.company_vs_benchmark set percentile_rank = null")
+        assert highest(con) == pytest.approx(100.0, abs=1e-4)
