@@ -77,6 +77,12 @@ def _suppressed(row: dict, reason: str, *columns: str) -> dict:
     return {**row, **{column: None for column in columns}, "suppressed": True, "suppression_reason": reason}
 
 
+def _with_theme(rows: list[dict]) -> list[dict]:
+    """The item's rows and its theme's: a theme of one item has the item's scores, shares and don't-knows, but no
+    answer distribution (a continuous measure in the audit)."""
+    return rows + [{**row, "measure_type": "theme", "measure_id": ITEM["theme_id"]} for row in rows]
+
+
 @dataclass
 class Release:
     """The marts of one year for a few companies and one item, and the packages cut from them."""
@@ -118,7 +124,8 @@ class Release:
         return sorted({c.industry_id for c in self.companies})
 
     def benchmarks(self) -> list[dict]:
-        return [self.benchmark("national", "all")] + [self.benchmark("industry", i) for i in self.industries()]
+        rows = [self.benchmark("national", "all")] + [self.benchmark("industry", i) for i in self.industries()]
+        return _with_theme(rows)
 
     def distribution(self, scope: str, scope_id: str, answers: list[int | None], suppressed: bool) -> list[dict]:
         rows = []
@@ -146,7 +153,7 @@ class Release:
             row |= {"measure_type": "item", "measure_id": ITEM["item_id"], **_cell(c.answers)}
             row |= {"suppressed": False, "suppression_reason": None}
             rows.append(row if self.publishable(c) else _suppressed(row, "min_respondents", *_VALUES, "dont_know_pct"))
-        return rows
+        return _with_theme(rows)
 
     def comparisons(self) -> list[dict]:
         rows = []
@@ -186,7 +193,7 @@ class Release:
                         hidden.append("yoy_change")
                     row = _suppressed(row, reason, *hidden)
                 rows.append(row)
-        return rows
+        return _with_theme(rows)
 
     def tables(self, audience: str) -> dict[str, pd.DataFrame]:
         """The package of one audience (packages.md): public, company:<id> or internal."""
@@ -196,6 +203,8 @@ class Release:
             benchmarks = [{**row, **{column: None for column in _INTERNAL_ONLY}} for row in benchmarks]
         distribution = []
         for row in benchmarks:
+            if row["measure_type"] != "item":
+                continue
             pooled = self.pooled(row["benchmark_scope"], row["benchmark_id"])
             answers = [a for c in pooled for a in c.answers]
             distribution += self.distribution(row["benchmark_scope"], row["benchmark_id"], answers, row["suppressed"])
@@ -305,10 +314,13 @@ def test_an_industry_suppressed_while_national_and_the_others_are_published_is_f
     gamma = release.benchmark("industry", "gamma")
     assert gamma["suppressed"] and not release.benchmark("national", "all")["suppressed"]
     findings = _audit(release, tmp_path, "public")
-    [cell] = [f for f in findings if f.table == "benchmarks" and f.keys["benchmark_id"] == "gamma"]
+    cells = [f for f in findings if f.table == "benchmarks" and f.keys["benchmark_id"] == "gamma"]
     answers = [a for c in release.companies if c.industry_id == "gamma" for a in c.answers if a is not None]
     exact = statistics.fmean(_index(a) for a in answers)
-    assert cell.interval == pytest.approx((exact, exact), abs=1e-4)
+    # the item through its answer counts and n x mean; the theme (no distribution) through n x mean alone
+    assert {f.keys["measure_type"] for f in cells} == {"item", "theme"}
+    for cell in cells:
+        assert cell.interval == pytest.approx((exact, exact), abs=1e-4)
 
 
 def test_a_company_in_a_pool_of_two_unseen_lies_between_the_means_of_the_bottom_and_top_answers(tmp_path):
@@ -322,7 +334,10 @@ def test_a_company_in_a_pool_of_two_unseen_lies_between_the_means_of_the_bottom_
     [interval] = [
         i
         for i in result.intervals
-        if i.table == "company_scores" and i.keys["pool"] == "suppressed industries" and i.statistic == "mean"
+        if i.table == "company_scores"
+        and i.keys["pool"] == "suppressed industries"
+        and i.statistic == "mean"
+        and i.keys["measure_type"] == "item"
     ]
     answers = sorted(_index(a) for c in release.companies if c.industry_id == "gamma" for a in c.answers if a)
     assert interval.interval == pytest.approx((statistics.fmean(answers[:N_MIN]), statistics.fmean(answers[-N_MIN:])))
@@ -351,7 +366,8 @@ def test_an_industry_of_two_seen_from_one_of_them_gives_the_other_away(tmp_path)
     other = _cell(release.companies[-1].answers)
     means = [f for f in pool if f.statistic == "mean"]
     assert means and means[0].interval == pytest.approx((other["index_0_100"],) * 2, abs=1e-4)
-    assert [f.interval for f in pool if f.statistic == "n"] == [pytest.approx((7, 7), abs=1e-4)]
+    # the item's n and the theme's: 7 valid answers
+    assert [f.interval for f in pool if f.statistic == "n"] == [pytest.approx((7, 7), abs=1e-4)] * 2
 
 
 # --- 5. collusion ---------------------------------------------------------------------------------------------------
@@ -377,9 +393,11 @@ def test_two_colluding_companies_of_an_industry_of_three_solve_the_third(tmp_pat
     pairs = ("company:a0 with a1", "company:a0 with a2", "company:a1 with a2")
     assert solved == {(pair, statistic) for pair in pairs for statistic in ("mean", "n")}
     for pair, third in zip(pairs, ("a2", "a1", "a0"), strict=True):
-        [mean] = [f for f in together.findings if f.audience == pair and f.statistic == "mean"]
+        means = [f for f in together.findings if f.audience == pair and f.statistic == "mean"]
         exact = _cell(companies[int(third[1])].answers)["index_0_100"]
-        assert mean.interval == pytest.approx((exact, exact), abs=1e-4)
+        assert {f.keys["measure_type"] for f in means} == {"item", "theme"}
+        for mean in means:
+            assert mean.interval == pytest.approx((exact, exact), abs=1e-4)
     assert together.narrowest(1)[0].width == pytest.approx(0.0, abs=1e-4)
 
 
@@ -473,12 +491,17 @@ def test_a_percentile_rank_places_the_other_companies_below_the_reader(tmp_path)
 
     def highest(con) -> float:
         result = audit_package_pools(con, YEAR, "company:a0", min_respondents=N_MIN, scale_points=1)
-        [interval] = [i for i in result.intervals if i.keys.get("pool") == "industry alpha" and i.statistic == "mean"]
+        [interval] = [
+            i
+            for i in result.intervals
+            if i.keys.get("pool") == "industry alpha" and i.statistic == "mean" and i.keys["measure_type"] == "item"
+        ]
         return interval.interval[1]
 
     with duckdb.connect(str(path)) as con:
         (rank,) = con.execute(
-            "select percentile_rank from published.company_vs_benchmark where benchmark_scope = 'industry'"
+            "select percentile_rank from published.company_vs_benchmark "
+            "where benchmark_scope = 'industry' and measure_type = 'item'"
         ).fetchone()
         assert rank == 100.0
         assert highest(con) == pytest.approx(own, abs=1e-4)
