@@ -214,8 +214,8 @@ class Release:
         tables = {
             "benchmarks": pd.DataFrame(benchmarks),
             "answer_distribution": pd.DataFrame(distribution),
-            "questionnaire_items": pd.DataFrame([{"year": YEAR, **ITEM}]),
-            "participating_industries": pd.DataFrame([{"year": YEAR, "industry_id": i} for i in self.industries()]),
+            "items": pd.DataFrame([{"year": YEAR, **ITEM}]),
+            "industries": pd.DataFrame([{"year": YEAR, "industry_id": i} for i in self.industries()]),
         }
         if audience != "public":
             keep = (lambda row: True) if audience == "internal" else (lambda row: row["company_id"] == company)

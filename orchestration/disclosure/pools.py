@@ -246,9 +246,13 @@ def read_package(
 ) -> PackageView:
     """Read what the audience's reader knows from the package (schema ``published``) for one year."""
     tables = _tables(con)
-    for required in ("benchmarks", "questionnaire_items"):
-        if required not in tables:
-            raise ValueError(f"package of audience {audience!r}: table published.{required} is missing")
+    # the questionnaire and industry marts are written under their aliases (items, industries) in a package
+    items_table = next((name for name in ("items", "questionnaire_items") if name in tables), None)
+    if "benchmarks" not in tables or items_table is None:
+        raise ValueError(
+            f"package of audience {audience!r}: needs tables published.benchmarks and published.items "
+            f"(or questionnaire_items); it has {', '.join(sorted(tables)) or 'none'}"
+        )
     company_rows = _rows(con, "company_scores", "where year = ?", [year]) if "company_scores" in tables else []
     known_companies = tuple(known_companies)
     readers = _readers(audience, known_companies, {row["company_id"] for row in company_rows})
@@ -292,12 +296,12 @@ def read_package(
             if row["company_id"] in reader_set and not row["suppressed"] and row["index_0_100"] is not None:
                 previous[(row["company_id"], row["measure_type"], row["measure_id"])] = float(row["index_0_100"])
 
-    industry_table = next((name for name in ("participating_industries", "industries") if name in tables), None)
+    industry_table = next((name for name in ("industries", "participating_industries") if name in tables), None)
     if industry_table:
         industries = tuple(sorted({row["industry_id"] for row in _rows(con, industry_table, "where year = ?", [year])}))
     else:
         industries = tuple(sorted({key[1] for key in benchmarks if key[0] == "industry"}))
-    items = _rows(con, "questionnaire_items", "where year = ?", [year])
+    items = _rows(con, items_table, "where year = ?", [year])
 
     carried = []
     if audience != INTERNAL:
