@@ -19,13 +19,22 @@ published sums. The reader knows how many companies each published benchmark poo
 company cells are publishable (n >= min_respondents), a documented rule; a suppressed company cell
 (min_respondents) has 1 <= n <= min_respondents - 1.
 
+Percentile ranks (company_vs_benchmark) are order relations, not sums: they place the unseen companies in segments
+between the readers' indices (``_order_cases``); the target's interval is the hull over the segments it can be in.
+A coalition of companies holds the union of its members' packages (``audit_release_pools`` builds it); only
+coalitions inside one pool change what the reader can solve, so only those are audited, and in a company or
+coalition package only the pools its public package's audit does not already cover (``_focus``). Findings and
+intervals: ``orchestration/disclosure/findings.py``.
+
 What is left out, so the attacker here is weaker than a real one in these respects (documented, as τ-ARGUS documents
 its continuous relaxation): counts are continuous, not integer; measures are audited one at a time (an item's
 answers and the theme built from them are separate LPs), except the eNPS item and eNPS, which share one block;
 the Welch p-values are nonlinear functions of the same sums and add nothing to them; a suppressed industry is
 protected as a cell only when it is the only suppressed industry (several suppressed industries are one residual
 pool whose split between them the reader does not know); the dominance reason's "largest company above the share"
-is not used.
+is not used; a percentile rank splits the rest of the target's pool into segments only where every unseen company
+of the ranked benchmark is in that pool; the previous year enters only through company_vs_benchmark (previous_index,
+yoy_change) and the previous year's company_scores rows a connection holding both packages carries.
 """
 
 from __future__ import annotations
@@ -633,6 +642,8 @@ def _order_cases(
         return [(None, None)]
     segments = [(bounds[i], bounds[i + 1], counts[i]) for i in range(len(counts))]
     whole = unseen == pool.unseen
+    if not whole and min(counts) > 0:  # the target may lie in every segment, and nothing else is cut: no order
+        return [(None, None)]
     cases = []
     for i, (low, high, count) in enumerate(segments):
         if count:
