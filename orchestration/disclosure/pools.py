@@ -753,8 +753,10 @@ def _audit_other_cells(result: AuditResult, view: PackageView, structure: Struct
     measure_keys = {"year": view.year, "measure_type": group.primary[0], "measure_id": group.primary[1]}
     base = _build(view, structure)
     problem = base.problem
-    # the readers' own suppressed company cells
+    # the readers' own suppressed company cells; one of which nothing is published has no relation to narrow it
     for company, unit in base.named.items():
+        if not _publishes_anything(view, company, group):
+            continue
         for measure, block in unit.blocks.items():
             cell = {"year": view.year, "company_id": company, "measure_type": measure[0], "measure_id": measure[1]}
             _record(
@@ -789,6 +791,31 @@ def _audit_other_cells(result: AuditResult, view: PackageView, structure: Struct
             cell["detail"] = "answers counted in the distribution but not in its benchmark"
             interval = problem.interval(block.total, block.n)
             _record(result, view, "answer_distribution", cell, "mean", interval, group.margins[measure])
+
+
+_COMPANY_VALUES = (
+    "n_respondents",
+    "index_0_100",
+    "sd",
+    "favorable_pct",
+    "neutral_pct",
+    "unfavorable_pct",
+    "dont_know_pct",
+)
+_COMPARISON_VALUES = ("n_respondents", "company_index", "gap", "yoy_change")
+
+
+def _publishes_anything(view: PackageView, company: str, group: MeasureGroup) -> bool:
+    """Whether any row of a company's (suppressed) cell carries a value: its company_scores row, its comparisons,
+    its answer distribution."""
+    for measure in group.measures:
+        row = view.companies.get((company, *measure))
+        if any(_value(row, column) is not None for column in _COMPANY_VALUES):
+            return True
+        comparisons = [c for (r, _, _, *m), c in view.comparisons.items() if r == company and tuple(m) == measure]
+        if any(_value(c, column) is not None for c in comparisons for column in _COMPARISON_VALUES):
+            return True
+    return group.item is not None and ("company", company, group.item["item_id"]) in view.distributions
 
 
 def _protected_benchmarks(view: PackageView, structure: Structure, focus: set | None) -> list[tuple[str, str]]:
