@@ -28,6 +28,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from orchestration.disclosure.lp import Problem, combine
 
 FAVORABLE, NEUTRAL, UNFAVORABLE = "favorable", "neutral", "unfavorable"
@@ -172,8 +174,9 @@ def union_category(blocks: Iterable[Block], category: str) -> dict[int, float]:
 
 
 def _tolerance(value: float) -> float:
-    """How far a published double may be from the exact statistic: float rounding in the warehouse, not more."""
-    return 1e-9 * max(1.0, abs(value))
+    """How far a published double may be from the exact statistic: float rounding in the warehouse (relative 1e-9),
+    but not below 1e-6, so that a relation stays a range HiGHS can hold within its own feasibility tolerance (1e-7)."""
+    return max(1e-6, 1e-9 * abs(value))
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,7 @@ class CellStatistics:
     def from_row(cls, row: Mapping[str, object]) -> CellStatistics:
         def value(column: str) -> float | None:
             v = row.get(column)
-            return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+            return None if pd.isna(v) else float(v)
 
         return cls(
             n=value("n_respondents"),

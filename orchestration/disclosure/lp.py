@@ -133,30 +133,16 @@ class Problem:
         return vector
 
     @staticmethod
-    def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> float:
-        # HiGHS without presolve first: on the narrow bands of published doubles (Problem.within) its presolve
-        # declared feasible packages infeasible. Where the plain solve stops on numerical trouble (or finds the
-        # problem infeasible), presolve gets a second try; infeasible only when both say so.
-        statuses = []
-        for presolve in (False, True):
-            result = linprog(
-                cost,
-                A_ub=a_ub,
-                b_ub=b_ub,
-                A_eq=a_eq,
-                b_eq=b_eq,
-                bounds=bounds,
-                method="highs",
-                options={"presolve": presolve},
-            )
-            if result.status == _OPTIMAL:
-                return float(result.fun)
-            if result.status == _UNBOUNDED:
-                return -math.inf
-            statuses.append((result.status, result.message))
-        if all(status == _INFEASIBLE for status, _ in statuses):
-            raise AuditInfeasible(f"the published relations contradict each other ({statuses[0][1]})")
-        raise AuditSolverError(f"linprog stopped with status {statuses[-1][0]}: {statuses[-1][1]}")
+    def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> tuple[float, np.ndarray | None]:
+        """The minimum of cost·x and a point attaining it (None when unbounded)."""
+        result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if result.status == _OPTIMAL:
+            return float(result.fun), result.x
+        if result.status == _UNBOUNDED:
+            return -math.inf, None
+        if result.status == _INFEASIBLE:
+            raise AuditInfeasible(f"the published relations contradict each other ({result.message})")
+        raise AuditSolverError(f"linprog stopped with status {result.status}: {result.message}")
 
     def interval(self, numerator: LinearExpression, denominator: LinearExpression | None = None) -> tuple[float, float]:
         """Min and max of numerator·x, or of (numerator·x)/(denominator·x) over {denominator·x >= 1}.
@@ -167,18 +153,33 @@ class Problem:
         A ratio whose denominator cannot reach 1 in any solution of a feasible problem (an empty group) has no value:
         (nan, nan).
         """
-        a_eq, b_eq, a_ub, b_ub, lower, upper = self._compile()
-        size = len(self.names)
-        if denominator is None:
-            cost = self._vector(numerator, size)
-            bounds = np.column_stack([lower, upper])
-            bounds = [(None if math.isinf(lo) else lo, None if math.isinf(hi) else hi) for lo, hi in bounds]
-            low = self._solve(cost, a_ub, b_ub, a_eq, b_eq, bounds)
-            high = -self._solve(-cost, a_ub, b_ub, a_eq, b_eq, bounds)
-            return low, high
-        return self._ratio_interval(numerator, denominator)
+        low, high, _ = self.extremes(numerator, denominator)
+        return low, high
 
-    def _ratio_interval(self, numerator: LinearExpression, denominator: LinearExpression) -> tuple[float, float]:
+    def extremes(
+        self, numerator: LinearExpression, denominator: LinearExpression | None = None
+    ) -> tuple[float, float, list[np.ndarray]]:
+        """As :meth:`interval`, plus the solutions attaining the min and max (where finite): each is a point of the
+        feasible set, so any other expression evaluated there is a value that expression can take (a witness)."""
+        if denominator is not None:
+            return self._ratio_extremes(numerator, denominator)
+        a_eq, b_eq, a_ub, b_ub, lower, upper = self._compile()
+        cost = self._vector(numerator, len(self.names))
+        bounds = [
+            (None if math.isinf(lo) else lo, None if math.isinf(hi) else hi)
+            for lo, hi in zip(lower, upper, strict=True)
+        ]
+        low, at_low = self._solve(cost, a_ub, b_ub, a_eq, b_eq, bounds)
+        high, at_high = self._solve(-cost, a_ub, b_ub, a_eq, b_eq, bounds)
+        return low, -high, [x for x in (at_low, at_high) if x is not None]
+
+    def value(self, expression: LinearExpression, point: np.ndarray) -> float:
+        """expression·point."""
+        return float(sum(coefficient * point[variable] for variable, coefficient in expression.items()))
+
+    def _ratio_extremes(
+        self, numerator: LinearExpression, denominator: LinearExpression
+    ) -> tuple[float, float, list[np.ndarray]]:
         a_eq, b_eq, a_ub, b_ub, lower, upper = self._compile()
         size = len(self.names)
         t = size  # the extra column
@@ -217,16 +218,18 @@ class Problem:
         bounds = [*y_bounds, (0.0, 1.0)]
         cost = np.append(self._vector(numerator, size), 0.0)
         try:
-            low = self._solve(cost, a_ub_ratio, b_ub_ratio, a_eq_ratio, b_eq_ratio, bounds)
+            low, at_low = self._solve(cost, a_ub_ratio, b_ub_ratio, a_eq_ratio, b_eq_ratio, bounds)
         except AuditInfeasible:
             self.check_feasible()  # raises when the relations themselves contradict each other
-            return math.nan, math.nan
-        high = -self._solve(-cost, a_ub_ratio, b_ub_ratio, a_eq_ratio, b_eq_ratio, bounds)
-        return low, high
+            return math.nan, math.nan, []
+        high, at_high = self._solve(-cost, a_ub_ratio, b_ub_ratio, a_eq_ratio, b_eq_ratio, bounds)
+        # back from y = t·x to x where t > 0 (t = 0 is a direction, not a point)
+        points = [y[:size] / y[size] for y in (at_low, at_high) if y is not None and y[size] > 1e-9]
+        return low, -high, points
 
     def check_feasible(self) -> None:
         """Raise AuditInfeasible unless some assignment satisfies every relation and bound."""
-        self.interval({})
+        self.extremes({})
 
     @staticmethod
     def distinct_integers(interval: tuple[float, float], tolerance: float = 1e-6) -> float:

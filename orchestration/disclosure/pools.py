@@ -61,6 +61,9 @@ from orchestration.disclosure.blocks import (
     publish_distribution,
     union,
 )
+from orchestration.disclosure.blocks import (
+    _tolerance as published_tolerance,  # the one home of how far a published double may be from its statistic
+)
 from orchestration.disclosure.findings import AuditResult, Finding, Interval, protection_margin
 from orchestration.disclosure.lp import AuditInfeasible, Problem, combine
 from orchestration.settings import threshold_defaults
@@ -452,7 +455,7 @@ def _mean_within(problem: Problem, block: Block, low: float, high: float) -> Non
 
 
 def _mean_is(problem: Problem, block: Block, mean: float) -> None:
-    problem.within(combine(block.total, block.n, weights=(1.0, -mean)), 0.0, 1e-9 * max(1.0, abs(mean)))
+    problem.within(combine(block.total, block.n, weights=(1.0, -mean)), 0.0, published_tolerance(mean))
 
 
 def _build(
@@ -547,7 +550,7 @@ def _relate_comparisons(
             continue
         n = _value(row, "n_respondents")
         if n is not None:
-            problem.within(block.n, n, 1e-9 * n)
+            problem.within(block.n, n, published_tolerance(n))
         company_index, benchmark_index = _value(row, "company_index"), _value(row, "benchmark_index")
         if company_index is not None:
             _mean_is(problem, block, company_index)
@@ -556,7 +559,7 @@ def _relate_comparisons(
             others = [other.blocks[measure] for other in units if other is not unit]
             if others:
                 loo = combine(union(others, "total"), union(others, "n"), weights=(1.0, -benchmark_index))
-                problem.within(loo, 0.0, 1e-9 * max(1.0, abs(benchmark_index)))
+                problem.within(loo, 0.0, published_tolerance(benchmark_index))
         gap = _value(row, "gap")
         if gap is not None and benchmark_index is not None:
             _mean_is(problem, block, benchmark_index + gap)
