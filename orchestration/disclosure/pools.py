@@ -65,7 +65,7 @@ from orchestration.disclosure.blocks import (
     _tolerance as published_tolerance,  # the one home of how far a published double may be from its statistic
 )
 from orchestration.disclosure.findings import AuditResult, Finding, Interval, protection_margin
-from orchestration.disclosure.lp import AuditInfeasible, Problem, combine
+from orchestration.disclosure.lp import AuditInfeasible, AuditSolverError, Problem, combine
 from orchestration.settings import threshold_defaults
 
 PUBLIC = "public"
@@ -729,6 +729,8 @@ def _audit_group(view: PackageView, structure: Structure, beyond_public: bool = 
             _audit_other_cells(result, view, structure, focus)
     except AuditInfeasible as error:
         result.findings.append(Finding(view.audience, "benchmarks", measure_keys, "consistency", detail=str(error)))
+    except AuditSolverError as error:  # the audit cannot vouch for this measure's cells: never "safe"
+        result.findings.append(Finding(view.audience, "benchmarks", measure_keys, "solver", detail=str(error)))
     return result
 
 
