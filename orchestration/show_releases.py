@@ -17,8 +17,8 @@ def describe_releases(releases_dir: Path) -> str:
         audit = manifest.get("audit", {})
         lines += [
             f"{manifest['year']}: release {manifest['release_id']} ({len(manifest['checks'])} checks passed; "
-            f"disclosure audit: {audit.get('protected_values', 0)} protected values in {audit.get('packages', 0)} "
-            "packages, none pinned down)",
+            f"disclosure audit passed: {audit.get('pool_intervals', 0)} protected values and "
+            f"{audit.get('subgroup_audits', 0)} subgroup audits over {audit.get('packages', 0)} packages)",
             f"  public:    {link / 'public'}   (newspaper: national and industry figures)",
             f"  companies: {link / 'companies'}/<company_id>   ({len(companies)} participants, each its own rows)",
             f"  internal:  {link / 'internal'}   (the index team's BI dashboards: every company named)",

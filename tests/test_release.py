@@ -32,7 +32,8 @@ def _warehouse(path: Path, extra_sql: str = "") -> str:
         )
         con.execute(
             "create table published.benchmarks as select 2025 as year, 'all' as benchmark_id, 60.0 as index_0_100, "
-            "58.5 as p50, 40.0 as max_company_share_pct, false as suppressed, cast(null as varchar) as suppression_reason"
+            "58.5 as p50, 40.0 as max_company_share_pct, false as suppressed, "
+            "cast(null as varchar) as suppression_reason"
         )
         con.execute(
             "create table published.answer_distribution as select * from (values "

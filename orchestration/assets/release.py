@@ -1,12 +1,16 @@
-"""The yearly release asset: publishes a checked year to releases/<year>/ (see orchestration/release.py)."""
+"""The yearly release asset: stages a checked year's audience packages, audits them, and publishes them to
+releases/<year>/ (see orchestration/release.py and orchestration/packages.py)."""
+
+from collections.abc import Iterator
 
 import dagster as dg
 from dagster._core.events import DagsterEventType
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import medarbeiderindeks_dbt, published_mart_names
+from orchestration.checks.disclosure_audit import audit_staged_release
 from orchestration.partitions import survey_years
-from orchestration.release import write_release
+from orchestration.release import discard_staged, publish_release, stage_release
 from orchestration.resources import DisclosureThresholds, WarehousePaths
 from orchestration.settings import DEMO_PSEUDONYM_KEY
 
@@ -28,12 +32,24 @@ def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
     deps=[get_asset_key_for_model([medarbeiderindeks_dbt], mart) for mart in published_mart_names()],
     group_name="release",
     kinds={"duckdb", "parquet"},
-    description="The yearly release: standalone DuckDB file (schema published), Parquet, CSV and manifest.json, "
-    "written aside and swapped into `releases/<year>/` atomically.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            "disclosure_audit",
+            asset="published_release",
+            blocking=True,
+            description="An attacker in the gate: every audience package's published relations (counts, sums, sums of "
+            "squares, shares, answer counts, benchmark = sum of companies) are searched by linear programming for any "
+            "protected value they pin down narrower than the protection margin. Runs on the staged packages; a "
+            "finding withholds the whole release.",
+        )
+    ],
+    description="The yearly release: one package per audience (`public/`, `companies/<company_id>/`, `internal/`), "
+    "each a standalone DuckDB file (schema published), Parquet, CSV and manifest.json; staged aside, audited, and "
+    "swapped into `releases/<year>/` atomically.",
 )
 def published_release(
     context: dg.AssetExecutionContext, paths: WarehousePaths, disclosure: DisclosureThresholds
-) -> dg.MaterializeResult:
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     if paths.pseudonym_key == DEMO_PSEUDONYM_KEY and not paths.demo:
         raise dg.Failure(
             "Refusing to publish with the public demo pseudonym key: set MEDARBEIDERINDEKS_PSEUDONYM_KEY, "
@@ -44,21 +60,37 @@ def published_release(
         raise dg.Failure("No checks ran in this run: launch the release with the yearly_index_release job.")
     if failed := [c for c in checks if not c["passed"]]:
         raise dg.Failure("Checks failed, nothing published.", metadata={"failed_checks": dg.MetadataValue.json(failed)})
-    release = write_release(
-        warehouse_path=paths.warehouse_path,
-        releases_dir=paths.releases_dir,
-        year=int(context.partition_key),
+    year = int(context.partition_key)
+    staged = stage_release(
+        warehouse_path=paths.warehouse_path, releases_dir=paths.releases_dir, year=year, run_id=context.run.run_id
+    )
+    audit = audit_staged_release(staged, paths.warehouse_path, disclosure.check_parameters())
+    yield dg.AssetCheckResult(
+        check_name="disclosure_audit",
+        passed=audit.passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=audit.describe(),
+        metadata=audit.metadata(),
+    )
+    if not audit.passed:
+        discard_staged(staged)
+        raise dg.Failure(f"Disclosure audit failed, nothing published: {audit.describe()}", metadata=audit.metadata())
+    release = publish_release(
+        staged,
         thresholds=disclosure.as_dict(),
         checks=checks,
+        audit=audit.summary(),
         run_id=context.run.run_id,
         demo=paths.demo,
     )
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
             "release_id": release.release_id,
             "path": dg.MetadataValue.path(str(release.path)),
-            "database": dg.MetadataValue.path(str(release.path / f"medarbeiderindeks_{release.year}.duckdb")),
-            "rows": dg.MetadataValue.json({t: v["rows"] for t, v in release.manifest["tables"].items()}),
+            "packages": dg.MetadataValue.json(sorted(release.manifest["packages"])),
+            "rows": dg.MetadataValue.json(
+                {t: v["rows"] for t, v in release.manifest["packages"]["internal"]["tables"].items()}
+            ),
             "checks_passed": len(checks),
         }
     )

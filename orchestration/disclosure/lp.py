@@ -135,8 +135,20 @@ class Problem:
 
     @staticmethod
     def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> tuple[float, np.ndarray | None]:
-        """The minimum of cost·x and a point attaining it (None when unbounded)."""
+        """The minimum of cost·x and a point attaining it (None when unbounded). HiGHS occasionally stops on the
+        narrow bands of published doubles ("Solve error"); the same problem without presolve then solves."""
         result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if result.status not in (_OPTIMAL, _INFEASIBLE, _UNBOUNDED):
+            result = linprog(
+                cost,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=bounds,
+                method="highs",
+                options={"presolve": False},
+            )
         if result.status == _OPTIMAL:
             return float(result.fun), result.x
         if result.status == _UNBOUNDED:
