@@ -455,14 +455,12 @@ def sync_year(
                 if name in quarantined:
                     _clear_quarantine(year_dir, name)
                 continue
+            # Only an ExportError (a defect of the file) rejects it; any other exception is a bug or the machine's
+            # failure (memory, a full disk): it fails the sync as it is, the file stays in the landing folder and the
+            # rows committed so far (earlier files, this file's previous load) stay as they are.
             try:
-                try:
-                    raw = read_raw(path, name, layout=source.layout, companions=source.companions)
-                    parsed = parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
-                except ExportError:
-                    raise
-                except Exception as e:  # a malformed file must not stop the other files; its text may hold data
-                    raise ExportError(name, f"cannot read the file ({type(e).__name__})") from e
+                raw = read_raw(path, name, layout=source.layout, companions=source.companions)
+                parsed = parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
                 if content_sha256(path, source) != sha:
                     raise ExportError(name, "the file changed while it was being loaded: sync again", quarantine=False)
                 _insert(con, parsed, year, name, sha, load_id, stored_at)
@@ -472,6 +470,12 @@ def sync_year(
                     FileResult(name, "failed", file_sha256=sha, error=str(e), source=source_name, quarantined=moved)
                 )
                 continue
+            except BaseException as e:
+                e.add_note(
+                    f"while loading {year}/{name}: an internal error, not a defect of the file; the file stays in "
+                    "the landing folder and the rows loaded before it are kept"
+                )
+                raise
             if name in quarantined:
                 _clear_quarantine(year_dir, name)
             loaded[name] = sha

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ExportError
+from .errors import MACHINE_ERRORS, ExportError
 from .layouts import SourceLayout, load_layout
 from .reference import normalise_text
 
@@ -246,27 +246,32 @@ def _xlsx_rows(path: Path, file: str, limit: int | None = None) -> list[list[obj
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as e:  # openpyxl raises a variety of types for broken files
+        try:
+            return _sheet_rows(workbook.worksheets[0], file, limit)
+        finally:
+            workbook.close()
+    except (ExportError, *MACHINE_ERRORS):
+        raise
+    except Exception as e:  # openpyxl raises a variety of types for broken files, opening them or reading the rows
         raise ExportError(file, f"cannot read the workbook ({type(e).__name__}): expected an .xlsx export") from e
-    try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[object]] = []
-        for cells in sheet.iter_rows():
-            row = []
-            for cell in cells:
-                if getattr(cell, "data_type", None) == "f":
-                    raise ExportError(
-                        file,
-                        f"cell {cell.coordinate} of sheet {sheet.title!r} holds a formula: formulas are not data; "
-                        "export the answers as values",
-                    )
-                row.append(cell.value)
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-        return rows
-    finally:
-        workbook.close()
+
+
+def _sheet_rows(sheet, file: str, limit: int | None) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for cells in sheet.iter_rows():
+        row = []
+        for cell in cells:
+            if getattr(cell, "data_type", None) == "f":
+                raise ExportError(
+                    file,
+                    f"cell {cell.coordinate} of sheet {sheet.title!r} holds a formula: formulas are not data; "
+                    "export the answers as values",
+                )
+            row.append(cell.value)
+        rows.append(row)
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
 
 
 def read_xlsx(path: Path, file: str, layout: SourceLayout) -> RawExport:
@@ -286,6 +291,8 @@ def read_sav(path: Path, file: str, layout: SourceLayout) -> RawExport:
 
     try:
         table, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    except MACHINE_ERRORS:
+        raise
     except Exception as e:  # pyreadstat.ReadstatError and friends
         raise ExportError(file, f"cannot read the SPSS file ({type(e).__name__}): expected an SPSS .sav export") from e
     if not len(table.columns):
