@@ -19,6 +19,7 @@ from .detect import Source, resolve_source
 from .errors import ExportError
 from .layouts import SIDECAR_SUFFIX, SourceLayout
 from .parse import ANSWER_COLUMNS, RESPONDENT_COLUMNS, ParsedExport, parse_export
+from .pseudonym import usable_pseudonym_key
 from .readers import read_raw, source_format_of
 from .reference import Reference
 
@@ -357,6 +358,7 @@ def sync_year(
     reference: Reference,
     pseudonym_key: bytes | str,
     *,
+    demo: bool = False,
     layout: str | Path | SourceLayout | None = None,
 ) -> SyncReport:
     """Make raw.* for `year` match the exports in `year_dir`.
@@ -373,8 +375,11 @@ def sync_year(
       still load, and every later sync reports it as failed (the year stays blocked) until a corrected file with
       the same name loads (clearing the entry) or the entry is deleted (withdrawing the file);
     - loaded file neither in the folder nor in quarantine: its rows removed (withdrawn).
-    A missing year folder raises FileNotFoundError (rather than withdrawing the whole year).
+    A missing year folder raises FileNotFoundError (rather than withdrawing the whole year). The public demo
+    pseudonym key raises PseudonymKeyRefused, before anything is read or written, unless `demo` (the deployment
+    serves demo data).
     """
+    pseudonym_key = usable_pseudonym_key(pseudonym_key, demo=demo)
     year_dir = Path(year_dir)
     if not year_dir.is_dir():
         raise FileNotFoundError(f"no landing folder for {year}: {year_dir}")
