@@ -20,7 +20,7 @@ from .errors import ExportError
 from .layouts import SIDECAR_SUFFIX, SourceLayout
 from .parse import ANSWER_COLUMNS, RESPONDENT_COLUMNS, ParsedExport, parse_export
 from .pseudonym import usable_pseudonym_key
-from .readers import read_raw, source_format_of
+from .readers import read_landing_bytes, read_raw, source_format_of
 from .reference import Reference
 
 #: Rejected files are moved to `<year folder>/.quarantine/<file name>` beside `<file name>.error.json`.
@@ -156,6 +156,10 @@ def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes; of a symbolic link, of the link itself (its target is never opened: the link is
+    refused when read)."""
+    if path.is_symlink():
+        return hashlib.sha256(b"symbolic link to " + os.fsencode(os.readlink(path))).hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -207,8 +211,8 @@ def quarantine_entries(year_dir: Path) -> dict[str, dict]:
     for record in sorted(root.rglob(f"*{ERROR_SUFFIX}")):
         name = record.relative_to(root).as_posix()[: -len(ERROR_SUFFIX)]
         try:
-            entries[name] = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entries[name] = json.loads(read_landing_bytes(record, name))
+        except (OSError, ValueError):  # ExportError (a link, an oversized record) is a ValueError
             entries[name] = {"error": f"{name}: quarantined (the error record cannot be read)"}
     return entries
 
