@@ -99,6 +99,14 @@ CASES = [
         ["no company column"],
     ),
     ("column named twice", HEADER + ",q01", [r + ",3" for r in GOOD_ROWS], [], "q01", ["twice"]),
+    (
+        "answer label of another scale",  # "I stor grad" is 5 on the 1-6 agreement scale, not an eNPS answer
+        HEADER + ",Q25",
+        [r + c for r, c in zip(GOOD_ROWS, [",9", ",I stor grad", ",Vet ikke"], strict=True)],
+        [2],
+        "Q25",
+        ["answer label of another scale", "item Q25 is on the 0-10 scale", "from 0 to 10"],
+    ),
 ]
 
 
@@ -123,8 +131,37 @@ def test_bad_export_names_file_row_and_column(
     for word in words:
         assert word in message, message
     # never a respondent's id, answer or personal data
-    for secret in ["r-0001", "r-0002", "r-0003", "kari@example.no", "Kundeservice", "'7'", "'0'", "4.5", "Ganske bra"]:
+    secrets = ["r-0001", "r-0002", "r-0003", "kari@example.no", "Kundeservice", "'7'", "'0'", "4.5", "Ganske bra"]
+    for secret in [*secrets, "I stor grad"]:
         assert secret not in message, message
+
+
+def test_answer_labels_map_to_codes_on_their_own_scale(reference: Reference, tmp_path: Path) -> None:
+    header = "respondent_id,company,Q01,Q25"
+    rows = ["r-0001,Nordlys Bank,I stor grad,Vet ikke", "r-0002,Nordlys Bank,to a very small extent,10"]
+    answers = read_export(export(tmp_path, header, rows), 2023, reference, pseudonym_key=KEY).answers
+    got = answers.reset_index().sort_values(["data_row", "item_id"])[["item_id", "answer_value", "is_dont_know"]]
+    assert got.astype(object).where(got.notna(), None).values.tolist() == [
+        ["Q01", 5.0, False],
+        ["Q25", None, True],  # don't-know labels belong to every scale
+        ["Q01", 1.0, False],
+        ["Q25", 10.0, False],
+    ]
+
+
+def test_a_scored_answer_label_without_its_scale_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    labels = (seeds / "answer_labels.csv").read_text(encoding="utf-8")
+    assert "I stor grad,nb,5,false,1,6\n" in labels
+    (seeds / "answer_labels.csv").write_text(labels.replace("I stor grad,nb,5,false,1,6", "I stor grad,nb,5,false,,"))
+    with pytest.raises(ValueError, match="label 'I stor grad' needs scale_min and scale_max"):
+        Reference.from_seeds(seeds)
+    (seeds / "answer_labels.csv").write_text(labels.replace("I stor grad,nb,5,false,1,6", "I stor grad,nb,7,false,1,6"))
+    with pytest.raises(ValueError, match="answer_code between them"):
+        Reference.from_seeds(seeds)
 
 
 def test_item_not_asked_in_the_year(reference: Reference, tmp_path: Path) -> None:

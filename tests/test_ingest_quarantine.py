@@ -4,9 +4,11 @@ data."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -63,6 +65,16 @@ def formula_workbook(path: Path) -> None:
     sheet.append(["s-1001", "Fjelltele", 4])
     sheet.append(["s-1002", "Fjelltele", "=B2+1"])
     book.save(path)
+
+
+def broken_sheet_workbook(path: Path) -> None:
+    """A real .xlsx whose first sheet's XML is cut off: openpyxl opens it and fails while reading the rows."""
+    formula_workbook(path.with_suffix(".tmp"))
+    with zipfile.ZipFile(path.with_suffix(".tmp")) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, data[: len(data) // 2] if item.filename == "xl/worksheets/sheet1.xml" else data)
+    path.with_suffix(".tmp").unlink()
 
 
 def binary(path: Path) -> None:
@@ -182,6 +194,7 @@ CASES = {
         [],
         ["cannot read the workbook"],
     ),
+    "workbook with a broken sheet": ("signal.xlsx", broken_sheet_workbook, None, [], ["cannot read the workbook"]),
     "name with dots and spaces": (
         "..  signal  ..v2 (kopi).csv".lstrip("."),
         lambda p: p.write_text(csv_text(rows=replace_row(3, "s-1003,Signal Norge,,7,1")), encoding="utf-8"),
@@ -318,3 +331,63 @@ def test_a_file_still_being_written_is_failed_but_not_quarantined(
     assert [f.file_name for f in report.failed] == ["nordlys.csv"]
     assert "changed while it was being loaded" in report.errors()[0]
     assert quarantine_entries(landing) == {} and (landing / "nordlys.csv").exists()
+
+
+# Failures of the machine or of our code, not of the file: (what is raised, its type)
+INTERNAL_FAILURES = {
+    "a bug": lambda: KeyError("item_id"),
+    "out of memory": MemoryError,
+    "a full disk": lambda: OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
+}
+
+
+def raw_rows(warehouse: Path) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return (
+            con.execute(
+                "select file_name, respondent_id, company_id, file_sha256 from raw.respondents order by all"
+            ).fetchall()
+            + con.execute("select file_name, file_sha256 from raw.survey_exports order by all").fetchall()
+        )
+
+
+@pytest.mark.parametrize("stage", ["read_raw", "parse_export"])
+@pytest.mark.parametrize("failure", list(INTERNAL_FAILURES))
+def test_an_internal_error_fails_the_sync_loudly_and_leaves_the_file_and_the_loaded_rows(
+    failure: str, stage: str, warehouse: Path, landing: Path, reference: Reference, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestration.ingest import loader
+
+    (landing / "signal.csv").write_text(csv_text(), encoding="utf-8")
+    assert sync(warehouse, landing, reference).ok
+    before = raw_rows(warehouse)
+    # a new file that loads before it, and a new version of signal.csv whose load hits the internal error
+    (landing / "fjelltele.csv").write_text(csv_text(rows=["f-1,Fjelltele,,4,5"]), encoding="utf-8")
+    new_version = csv_text(rows=replace_row(3, "s-1003,Signal Norge,,5,5"))
+    (landing / "signal.csv").write_text(new_version, encoding="utf-8")
+    real = getattr(loader, stage)
+    error = INTERNAL_FAILURES[failure]()
+
+    def failing(raw_or_path, *args, **kwargs):
+        named = getattr(raw_or_path, "file", None) or Path(raw_or_path).name
+        if named == "signal.csv":
+            raise error
+        return real(raw_or_path, *args, **kwargs)
+
+    monkeypatch.setattr(loader, stage, failing)
+    with pytest.raises(type(error)) as raised:
+        sync(warehouse, landing, reference)
+    assert raised.value is error  # raised as it is, not turned into a verdict on the file
+    assert any("signal.csv" in note and "not a defect of the file" in note for note in raised.value.__notes__)
+
+    # the file stays where it was, nothing is quarantined
+    assert (landing / "signal.csv").read_text(encoding="utf-8") == new_version
+    assert not (landing / QUARANTINE_DIR).exists() and quarantine_entries(landing) == {}
+    # what was loaded stays: signal.csv's earlier rows, nordlys.csv, and fjelltele.csv committed before the error
+    after = raw_rows(warehouse)
+    assert [r for r in after if r[0] != "fjelltele.csv"] == before
+    assert [r[0] for r in after if r[0] == "fjelltele.csv"] == ["fjelltele.csv", "fjelltele.csv"]
+    # and once the machine is fine again, the same file loads
+    monkeypatch.setattr(loader, stage, real)
+    report = sync(warehouse, landing, reference)
+    assert report.ok and [f.file_name for f in report.loaded] == ["signal.csv"]

@@ -78,13 +78,15 @@ def test_labels_map_to_codes(name: str, reference: Reference) -> None:
 
 
 def test_label_lookup_is_case_and_space_insensitive_and_knows_every_dont_know(reference: Reference) -> None:
-    labels = reference.label_lookup()
+    labels = reference.label_lookup(1, 6)
     from orchestration.ingest.reference import normalise_text
 
     assert labels[normalise_text("  i SVÆRT  stor grad ")].answer_code == 6.0
     for dont_know in ["Vet ikke", "Ikke relevant", "Don't know", "N/A", "n/a"]:
-        label = labels[normalise_text(dont_know)]
-        assert label.is_dont_know and label.answer_code is None
+        for scale in ((1, 6), (0, 10)):  # don't-know labels belong to every scale
+            label = reference.label_lookup(*scale)[normalise_text(dont_know)]
+            assert label.is_dont_know and label.answer_code is None
+    assert normalise_text("I stor grad") not in reference.label_lookup(0, 10)  # agreement words are no eNPS code
 
 
 def test_bom_and_crlf_do_not_leak_into_names_or_values(reference: Reference) -> None:

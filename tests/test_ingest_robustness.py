@@ -1,7 +1,8 @@
-"""Loads are safe to repeat and to interrupt, and a 50 MB export loads within bounded time and memory.
+"""Loads are safe to repeat and to interrupt, and a 50 MB export loads.
 
-Both tests run ingestion in a subprocess (a fresh interpreter: its peak memory is the load's own; SIGKILL is a real
-crash, not an exception)."""
+The tests run ingestion in a subprocess (SIGKILL is a real crash, not an exception). How long the 50 MB load takes
+and how much memory it needs is measured by `make bench` (bench/run_bench.py), not asserted here: on a shared
+machine a time or memory bound is a flaky test."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ import time
 from pathlib import Path
 
 import duckdb
-import numpy as np
 
+from bench.exports import ITEMS, RESPONDENTS_50_MB, write_canonical_export
 from orchestration.ingest import Reference, sync_year
 from orchestration.ingest.loader import RAW_TABLES
 
@@ -23,13 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 KEY = "test-key"
 YEAR = 2024
-COMPANIES = ["Nordlys Bank", "Fjelltele", "Bølge Mobil", "Ærlig Reise", "Strømnett Energi", "Signal Norge"]
-ITEMS = [f"Q{i:02d}" for i in range(1, 25)]
 
-# Run in the subprocess: sync a year folder, print what it did, its time and its peak memory. With PAUSE_IN_LOAD
+# Run in the subprocess: sync a year folder, print what it did. With PAUSE_IN_LOAD
 # set, the second file's transaction stops after deleting that file's old rows (uncommitted) and waits to be killed.
 RUNNER = """
-import json, os, resource, sys, time
+import json, os, sys, time
 from pathlib import Path
 from orchestration.ingest import Reference, loader, sync_year
 
@@ -44,32 +43,14 @@ if marker:
             Path(marker).write_text(file_name)
             time.sleep(600)
     loader._delete_file_rows = pausing
-started = time.perf_counter()
 report = sync_year(sys.argv[1], sys.argv[2], int(sys.argv[3]), Reference.from_seeds(sys.argv[4]), sys.argv[5])
 print(json.dumps({
-    "seconds": round(time.perf_counter() - started, 2),
-    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     "loaded": [f.file_name for f in report.loaded],
     "failed": report.errors(),
     "n_respondents": report.n_respondents,
     "n_answers": report.n_answers,
 }))
 """
-
-
-def write_export(path: Path, n: int, prefix: str, seed: int) -> None:
-    """A canonical export of n respondents × 24 items, with a department and an e-mail column (dropped)."""
-    rng = np.random.default_rng(seed)
-    codes = rng.integers(1, 7, size=(n, len(ITEMS))).astype(str)
-    codes[rng.random(size=codes.shape) < 0.03] = ""  # some blanks
-    codes[rng.random(size=codes.shape) < 0.02] = "Vet ikke"
-    company = rng.integers(0, len(COMPANIES), size=n)
-    lines = ["respondent_id,company,department,email," + ",".join(ITEMS)]
-    lines += [
-        f"{prefix}-{i:07d},{COMPANIES[company[i]]},Kundeservice Øst,person{i}@example.no," + ",".join(codes[i])
-        for i in range(n)
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def run_sync(warehouse: Path, landing: Path, env: dict | None = None, wait: bool = True):
@@ -82,6 +63,13 @@ def run_sync(warehouse: Path, landing: Path, env: dict | None = None, wait: bool
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, err
     return json.loads(out.strip().splitlines()[-1])
+
+
+def expected_answers(export: Path) -> int:
+    """Answer rows the export should give, counted by DuckDB from the file itself: its non-blank item cells."""
+    non_blank = " + ".join(f"count({item})" for item in ITEMS)
+    with duckdb.connect() as con:
+        return con.execute(f"select {non_blank} from read_csv(?, all_varchar = true)", [str(export)]).fetchone()[0]
 
 
 def content_checksum(warehouse: Path) -> dict[str, tuple[int, str]]:
@@ -105,33 +93,30 @@ def content_checksum(warehouse: Path) -> dict[str, tuple[int, str]]:
         return result
 
 
-def test_a_50_mb_export_loads_in_bounded_time_and_memory(tmp_path: Path) -> None:
+def test_a_50_mb_export_loads_whole_and_an_unchanged_resync_reads_nothing(tmp_path: Path) -> None:
     landing = tmp_path / "landing" / str(YEAR)
     landing.mkdir(parents=True)
     export = landing / "stor.csv"
-    write_export(export, 470_000, "s", seed=1)
-    size_mb = export.stat().st_size / 2**20
-    assert size_mb >= 50
-    measured = run_sync(tmp_path / "w.duckdb", landing)
-    print(f"\n{size_mb:.0f} MB export: {measured['seconds']} s, peak RSS {measured['peak_rss_mb']} MB")
-    assert measured["loaded"] == ["stor.csv"] and measured["failed"] == []
-    assert measured["n_respondents"] == 470_000
-    assert measured["peak_rss_mb"] < 2500  # measured 1.4 GB for 52 MB (11 M answers): bounded by the answers
-    assert measured["seconds"] < 240
-    again = run_sync(tmp_path / "w.duckdb", landing)  # unchanged: nothing read
-    assert again["loaded"] == [] and again["seconds"] < 10
+    write_canonical_export(export, RESPONDENTS_50_MB, "s", seed=1)
+    assert export.stat().st_size / 2**20 >= 50
+    loaded = run_sync(tmp_path / "w.duckdb", landing)
+    assert loaded["loaded"] == ["stor.csv"] and loaded["failed"] == []
+    assert loaded["n_respondents"] == RESPONDENTS_50_MB
+    assert loaded["n_answers"] == expected_answers(export)
+    again = run_sync(tmp_path / "w.duckdb", landing)  # unchanged: skipped, nothing read
+    assert again["loaded"] == [] and again["failed"] == [] and again["n_answers"] == loaded["n_answers"]
 
 
 def test_a_load_killed_midway_leaves_the_raw_tables_as_one_clean_run_would(tmp_path: Path) -> None:
     landing = tmp_path / "landing" / str(YEAR)
     landing.mkdir(parents=True)
     for k in range(4):
-        write_export(landing / f"del_{k}.csv", 30_000, f"v1-{k}", seed=k)
+        write_canonical_export(landing / f"del_{k}.csv", 30_000, f"v1-{k}", seed=k)
     killed = tmp_path / "killed.duckdb"
     assert run_sync(killed, landing)["failed"] == []
     # new versions of every file: the next sync replaces rows file by file
     for k in range(4):
-        write_export(landing / f"del_{k}.csv", 30_000, f"v2-{k}", seed=10 + k)
+        write_canonical_export(landing / f"del_{k}.csv", 30_000, f"v2-{k}", seed=10 + k)
     marker = tmp_path / "paused"
     process = run_sync(killed, landing, env={"PAUSE_IN_LOAD": str(marker)}, wait=False)
     deadline = time.monotonic() + 300
@@ -156,7 +141,7 @@ def test_a_load_killed_midway_leaves_the_raw_tables_as_one_clean_run_would(tmp_p
 def test_in_process_resync_is_a_no_op_on_the_checksum(tmp_path: Path) -> None:
     landing = tmp_path / "landing" / str(YEAR)
     landing.mkdir(parents=True)
-    write_export(landing / "a.csv", 2_000, "a", seed=3)
+    write_canonical_export(landing / "a.csv", 2_000, "a", seed=3)
     reference = Reference.from_seeds(SEEDS)
     sync_year(tmp_path / "w.duckdb", landing, YEAR, reference, KEY)
     first = content_checksum(tmp_path / "w.duckdb")

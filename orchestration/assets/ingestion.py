@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.ingest import Reference, sync_year
+from orchestration.ingest import PseudonymKeyRefused, Reference, sync_year
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehousePaths
 
@@ -31,13 +31,17 @@ from orchestration.resources import WarehousePaths
 )
 def raw_survey_tables(context: dg.AssetExecutionContext, paths: WarehousePaths) -> Iterator[object]:
     year = int(context.partition_key)
-    report = sync_year(
-        warehouse_path=Path(paths.warehouse_path),
-        year_dir=paths.year_dir(year),
-        year=year,
-        reference=Reference.from_seeds(Path(paths.seeds_dir)),
-        pseudonym_key=paths.pseudonym_key.encode("utf-8"),
-    )
+    try:
+        report = sync_year(
+            warehouse_path=Path(paths.warehouse_path),
+            year_dir=paths.year_dir(year),
+            year=year,
+            reference=Reference.from_seeds(Path(paths.seeds_dir)),
+            pseudonym_key=paths.pseudonym_key.encode("utf-8"),
+            demo=paths.demo,
+        )
+    except PseudonymKeyRefused as e:
+        raise dg.Failure(f"Nothing ingested for {year}: {e}") from e
     context.log.info(report.summary())
     for error in report.errors():
         context.log.error(error)

@@ -9,10 +9,10 @@ from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import medarbeiderindeks_dbt, published_mart_names
 from orchestration.checks.disclosure_audit import audit_staged_release
+from orchestration.ingest import PseudonymKeyRefused, usable_pseudonym_key
 from orchestration.partitions import survey_years
 from orchestration.release import discard_staged, publish_release, stage_release
 from orchestration.resources import DisclosureThresholds, WarehousePaths
-from orchestration.settings import DEMO_PSEUDONYM_KEY
 
 
 def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
@@ -50,11 +50,10 @@ def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
 def published_release(
     context: dg.AssetExecutionContext, paths: WarehousePaths, disclosure: DisclosureThresholds
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
-    if paths.pseudonym_key == DEMO_PSEUDONYM_KEY and not paths.demo:
-        raise dg.Failure(
-            "Refusing to publish with the public demo pseudonym key: set MEDARBEIDERINDEKS_PSEUDONYM_KEY, "
-            "or MEDARBEIDERINDEKS_DEMO=1 if this really is demo data."
-        )
+    try:
+        usable_pseudonym_key(paths.pseudonym_key, demo=paths.demo)
+    except PseudonymKeyRefused as e:
+        raise dg.Failure(f"Nothing published: {e}") from e
     checks = gating_checks(context)
     if not checks:
         raise dg.Failure("No checks ran in this run: launch the release with the yearly_index_release job.")

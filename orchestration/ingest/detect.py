@@ -14,7 +14,7 @@ import yaml
 
 from .errors import ExportError
 from .layouts import SIDECAR_SUFFIX, SOURCES_DIR, SourceLayout, all_layouts, load_layout
-from .readers import peek_rows
+from .readers import peek_rows, read_landing_bytes
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ def resolve_source(path: Path, file_name: str, layout: str | Path | SourceLayout
     if layout is not None:
         chosen, how = load_layout(layout), "argument"
         sidecar = None
-    elif sidecar.is_file():
+    elif sidecar.is_file() or sidecar.is_symlink():
         sidecar_name = file_name + SIDECAR_SUFFIX
+        data = _landing_file(sidecar, sidecar_name)
         try:
-            declared = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+            declared = yaml.safe_load(data.decode("utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as e:
             raise ExportError(
                 sidecar_name, f"the sidecar is not valid YAML ({type(e).__name__})", quarantine=False
@@ -71,9 +72,22 @@ def resolve_source(path: Path, file_name: str, layout: str | Path | SourceLayout
     companions = {
         role: path.with_name(name)
         for role, name in chosen.companion_names(path.name).items()
-        if path.with_name(name).is_file()
+        if path.with_name(name).is_file() or path.with_name(name).is_symlink()
     }
+    folder = file_name.rsplit("/", 1)[0] + "/" if "/" in file_name else ""
+    for companion in companions.values():
+        if companion.is_symlink():  # refused here, its target never opened (the reader refuses a link too)
+            _landing_file(companion, folder + companion.name)
     return Source(chosen, how, sidecar, companions)
+
+
+def _landing_file(path: Path, name: str) -> bytes:
+    """A sidecar's or companion's bytes; a link, a non-file or an oversized file fails the export (not quarantined:
+    the export itself may be fine)."""
+    try:
+        return read_landing_bytes(path, name)
+    except ExportError as e:
+        raise ExportError(name, e.problem, quarantine=False) from None
 
 
 def _recognise(path: Path, file_name: str) -> tuple[SourceLayout, str]:

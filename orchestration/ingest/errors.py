@@ -6,6 +6,10 @@ from collections.abc import Sequence
 
 _MAX_ROWS_SHOWN = 5
 
+#: Failures of the machine (memory, disk, I/O), never a defect of the file being read: where a third-party parser's
+#: exception is turned into an ExportError, these are re-raised instead, so the run fails and the file stays put.
+MACHINE_ERRORS = (MemoryError, OSError)
+
 
 def describe_rows(rows: Sequence[int]) -> str:
     """'data row 3' or 'data rows 3, 8, 11 (and 4 more)': 1-based data rows, header rows not counted."""
@@ -18,7 +22,8 @@ def describe_rows(rows: Sequence[int]) -> str:
 
 
 class ExportError(ValueError):
-    """An export file cannot be loaded as it is.
+    """An export file cannot be loaded as it is: the only exception that rejects (and quarantines) a file. Anything
+    else raised while loading is our failure or the machine's, and fails the run with the file left in place.
 
     The message names the file, the 1-based data row(s) (header rows not counted) where that applies, the column,
     and what was expected. It never quotes a respondent id or any personal-data column; it may quote the offending

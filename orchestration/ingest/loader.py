@@ -19,7 +19,8 @@ from .detect import Source, resolve_source
 from .errors import ExportError
 from .layouts import SIDECAR_SUFFIX, SourceLayout
 from .parse import ANSWER_COLUMNS, RESPONDENT_COLUMNS, ParsedExport, parse_export
-from .readers import read_raw, source_format_of
+from .pseudonym import usable_pseudonym_key
+from .readers import read_landing_bytes, read_raw, source_format_of
 from .reference import Reference
 
 #: Rejected files are moved to `<year folder>/.quarantine/<file name>` beside `<file name>.error.json`.
@@ -155,6 +156,10 @@ def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def file_sha256(path: Path) -> str:
+    """SHA-256 of the file's bytes; of a symbolic link, of the link itself (its target is never opened: the link is
+    refused when read)."""
+    if path.is_symlink():
+        return hashlib.sha256(b"symbolic link to " + os.fsencode(os.readlink(path))).hexdigest()
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -206,8 +211,8 @@ def quarantine_entries(year_dir: Path) -> dict[str, dict]:
     for record in sorted(root.rglob(f"*{ERROR_SUFFIX}")):
         name = record.relative_to(root).as_posix()[: -len(ERROR_SUFFIX)]
         try:
-            entries[name] = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            entries[name] = json.loads(read_landing_bytes(record, name))
+        except (OSError, ValueError):  # ExportError (a link, an oversized record) is a ValueError
             entries[name] = {"error": f"{name}: quarantined (the error record cannot be read)"}
     return entries
 
@@ -357,6 +362,7 @@ def sync_year(
     reference: Reference,
     pseudonym_key: bytes | str,
     *,
+    demo: bool = False,
     layout: str | Path | SourceLayout | None = None,
 ) -> SyncReport:
     """Make raw.* for `year` match the exports in `year_dir`.
@@ -373,8 +379,11 @@ def sync_year(
       still load, and every later sync reports it as failed (the year stays blocked) until a corrected file with
       the same name loads (clearing the entry) or the entry is deleted (withdrawing the file);
     - loaded file neither in the folder nor in quarantine: its rows removed (withdrawn).
-    A missing year folder raises FileNotFoundError (rather than withdrawing the whole year).
+    A missing year folder raises FileNotFoundError (rather than withdrawing the whole year). The public demo
+    pseudonym key raises PseudonymKeyRefused, before anything is read or written, unless `demo` (the deployment
+    serves demo data).
     """
+    pseudonym_key = usable_pseudonym_key(pseudonym_key, demo=demo)
     year_dir = Path(year_dir)
     if not year_dir.is_dir():
         raise FileNotFoundError(f"no landing folder for {year}: {year_dir}")
@@ -455,14 +464,12 @@ def sync_year(
                 if name in quarantined:
                     _clear_quarantine(year_dir, name)
                 continue
+            # Only an ExportError (a defect of the file) rejects it; any other exception is a bug or the machine's
+            # failure (memory, a full disk): it fails the sync as it is, the file stays in the landing folder and the
+            # rows committed so far (earlier files, this file's previous load) stay as they are.
             try:
-                try:
-                    raw = read_raw(path, name, layout=source.layout, companions=source.companions)
-                    parsed = parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
-                except ExportError:
-                    raise
-                except Exception as e:  # a malformed file must not stop the other files; its text may hold data
-                    raise ExportError(name, f"cannot read the file ({type(e).__name__})") from e
+                raw = read_raw(path, name, layout=source.layout, companions=source.companions)
+                parsed = parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
                 if content_sha256(path, source) != sha:
                     raise ExportError(name, "the file changed while it was being loaded: sync again", quarantine=False)
                 _insert(con, parsed, year, name, sha, load_id, stored_at)
@@ -472,6 +479,12 @@ def sync_year(
                     FileResult(name, "failed", file_sha256=sha, error=str(e), source=source_name, quarantined=moved)
                 )
                 continue
+            except BaseException as e:
+                e.add_note(
+                    f"while loading {year}/{name}: an internal error, not a defect of the file; the file stays in "
+                    "the landing folder and the rows loaded before it are kept"
+                )
+                raise
             if name in quarantined:
                 _clear_quarantine(year_dir, name)
             loaded[name] = sha

@@ -19,7 +19,7 @@ from .errors import ExportError
 from .layouts import REQUIRED_FIELDS, SourceLayout, load_layout
 from .pseudonym import pseudonymise
 from .readers import RawExport, read_raw
-from .reference import Reference, normalise_series, normalise_text
+from .reference import Label, Reference, normalise_series, normalise_text
 
 RESPONDENT_COLUMNS = [
     "year",
@@ -142,19 +142,21 @@ def _apply_value_labels(column: pd.Series, labels: dict[float, str]) -> pd.Serie
 class _Classified:
     value: np.ndarray  # float, NaN where not a number or a code-bearing label
     is_dont_know: np.ndarray  # bool
-    is_label: np.ndarray  # bool: given as a known label (else a number, or unknown)
-    is_unknown: np.ndarray  # bool: neither a number nor a known label
+    is_label: np.ndarray  # bool: given as a known label of the item's scale (else a number, or unknown)
+    is_unknown: np.ndarray  # bool: neither a number nor a label of the item's scale
+    is_other_scale: np.ndarray  # bool (within is_unknown): a label written for another scale
 
 
-def _classify(cells: pd.Series, reference: Reference) -> _Classified:
-    """Numbers and labels (Norwegian/English, case-insensitive) → code or don't-know, per distinct value."""
-    labels = reference.label_lookup()
+def _classify(cells: pd.Series, labels: dict[str, Label], other_scales: set[str]) -> _Classified:
+    """Numbers and labels of the item's scale (Norwegian/English, case-insensitive) → code or don't-know, per
+    distinct value."""
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     n = len(uniques)
     value = np.full(n, np.nan)
     is_dk = np.zeros(n, dtype=bool)
     is_label = np.zeros(n, dtype=bool)
     is_unknown = np.zeros(n, dtype=bool)
+    is_other_scale = np.zeros(n, dtype=bool)
     for k, u in enumerate(uniques):  # distinct cell values: a handful per file
         if isinstance(u, Number) and not isinstance(u, bool | np.bool_):
             value[k] = float(u)
@@ -163,14 +165,16 @@ def _classify(cells: pd.Series, reference: Reference) -> _Classified:
         if _NUMBER.match(text):
             value[k] = float(text.replace(",", "."))
             continue
-        label = labels.get(normalise_text(text))
+        key = normalise_text(text)
+        label = labels.get(key)
         if label is None:
             is_unknown[k] = True
+            is_other_scale[k] = key in other_scales
         else:
             is_label[k] = True
             is_dk[k] = label.is_dont_know
             value[k] = np.nan if label.answer_code is None else label.answer_code
-    return _Classified(value[codes], is_dk[codes], is_label[codes], is_unknown[codes])
+    return _Classified(value[codes], is_dk[codes], is_label[codes], is_unknown[codes], is_other_scale[codes])
 
 
 def _parse_timestamps(text: pd.Series, file: str, column: str, formats: tuple[str, ...] = ()) -> pd.Series:
@@ -370,8 +374,8 @@ def parse_export(
 class _ColumnCells:
     """One question column, decided per distinct cell value: the positions (into the frame's rows) of its non-blank
     cells, the distinct value each holds (`codes`), and per distinct value its code, don't-know flag, whether it
-    is kept (not a missing code) and whether it is invalid: a number off the item's scale or not whole, or an unknown
-    label."""
+    is kept (not a missing code) and whether it is invalid: a number off the item's scale or not whole, or a label
+    that is not one of the item's scale."""
 
     positions: np.ndarray
     codes: np.ndarray
@@ -382,6 +386,7 @@ class _ColumnCells:
     off_scale: np.ndarray
     not_whole: np.ndarray
     bad_label: np.ndarray
+    other_scale: np.ndarray  # within bad_label: a label of another scale (e.g. agreement words on the 0-10 item)
 
     @property
     def bad_value(self) -> np.ndarray:
@@ -393,7 +398,10 @@ def _column_cells(
 ) -> _ColumnCells:
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    classified = _classify(pd.Series(uniques, dtype=object), reference)
+    scale_min, scale_max = reference.item_scales().loc[item_id]
+    label_lookup = reference.label_lookup(scale_min, scale_max)
+    other_scales = reference.labels_of_other_scales(scale_min, scale_max)
+    classified = _classify(pd.Series(uniques, dtype=object), label_lookup, other_scales)
     value = classified.value.copy()
     is_dk = classified.is_dont_know.copy()
     is_number = ~(classified.is_label | classified.is_unknown)
@@ -406,7 +414,6 @@ def _column_cells(
             is_dk |= is_number & np.isin(value, dk_codes)
     value_labels = raw.value_labels.get(column, {})
     if value_labels or column in raw.user_missing:
-        label_lookup = reference.label_lookup()
         given = value.copy()
         labelled_dk_codes = _dont_know_codes(value_labels, label_lookup)
         for lo, hi in raw.user_missing.get(column, []):
@@ -421,10 +428,9 @@ def _column_cells(
             labelled = is_number & (given == code)
             is_dk |= labelled & found.is_dont_know
             value = np.where(labelled, np.nan if found.answer_code is None else found.answer_code, value)
-    lo, hi = reference.item_scales().loc[item_id]
     scored_number = keep & ~is_dk & ~classified.is_unknown
     with np.errstate(invalid="ignore"):
-        off_scale = scored_number & ((value < lo) | (value > hi))
+        off_scale = scored_number & ((value < scale_min) | (value > scale_max))
         not_whole = scored_number & ~np.isclose(np.nan_to_num(value) % 1, 0)
     bad_label = keep & classified.is_unknown
     present = codes >= 0
@@ -438,6 +444,7 @@ def _column_cells(
         off_scale=off_scale,
         not_whole=not_whole,
         bad_label=bad_label,
+        other_scale=bad_label & classified.is_other_scale,
     )
 
 
@@ -477,8 +484,8 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
         column, cells = problems[0], first_problem
         lo, hi = reference.item_scales().loc[columns.items[column]]
         expected = (
-            f"expected a whole number from {_fmt(lo)} to {_fmt(hi)}, an answer label of seeds/answer_labels.csv "
-            "or a don't-know"
+            f"expected a whole number from {_fmt(lo)} to {_fmt(hi)}, an answer label of seeds/answer_labels.csv for "
+            "that scale or a don't-know"
         )
         # The cell itself is not quoted (it is a respondent's answer): its data row and column find it in the file.
         which = cells.bad_value if cells.bad_value.any() else cells.bad_label
@@ -494,7 +501,19 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
             ]
             problem = f"invalid answer ({' and '.join(kinds)}): {expected}"
         else:
-            problem = f"unknown answer label: {expected}"
+            kinds = [
+                kind
+                for kind, found in (
+                    ("unknown answer label", cells.bad_label & ~cells.other_scale),
+                    (
+                        f"answer label of another scale (item {columns.items[column]} is on the {_fmt(lo)}-{_fmt(hi)} "
+                        "scale)",
+                        cells.other_scale,
+                    ),
+                )
+                if found.any()
+            ]
+            problem = f"{' and '.join(kinds)}: {expected}"
         others = len(problems) - 1
         if others:
             problem += f" ({others} more column{'s' if others > 1 else ''} with invalid values)"

@@ -7,6 +7,8 @@ import hashlib
 import duckdb
 import pandas as pd
 
+from orchestration.settings import DEMO_PSEUDONYM_KEY, PSEUDONYM_KEY_VARIABLE
+
 _BLOCK = 64  # SHA-256 block size in bytes (RFC 2104)
 
 
@@ -22,6 +24,26 @@ def as_key(key: bytes | str) -> bytes:
         key = key.encode("utf-8")
     if not key:
         raise ValueError("the pseudonym key is empty")
+    return key
+
+
+class PseudonymKeyRefused(ValueError):
+    """This deployment may not pseudonymise (or publish) with the key it was given."""
+
+
+def usable_pseudonym_key(key: bytes | str, *, demo: bool) -> bytes:
+    """The key as bytes, if this deployment may use it; the one place that decides (ingestion and the release ask).
+
+    The demo key is public: respondent ids (often employee numbers) pseudonymised under it can be recovered by
+    hashing every possible id, so only a deployment that says it serves demo data (`WarehousePaths.demo`,
+    MEDARBEIDERINDEKS_DEMO=1) may use it."""
+    key = as_key(key)
+    if key == DEMO_PSEUDONYM_KEY.encode("utf-8") and not demo:
+        raise PseudonymKeyRefused(
+            "refused: the public demo pseudonym key may only be used on demo data (respondent ids pseudonymised "
+            f"with a published key can be recovered by trying every id). Set {PSEUDONYM_KEY_VARIABLE} to this "
+            "deployment's own secret key, or MEDARBEIDERINDEKS_DEMO=1 if this really is demo data."
+        )
     return key
 
 

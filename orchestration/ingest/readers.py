@@ -8,14 +8,19 @@ rows, spreadsheet formulas) are refused here with an ExportError that never quot
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import os
 import re
+import stat
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
-from .errors import ExportError
+from .errors import MACHINE_ERRORS, ExportError
 from .layouts import SourceLayout, load_layout
 from .reference import normalise_text
 
@@ -23,6 +28,10 @@ SOURCE_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".sav": "sav"}
 _DELIMITERS = (",", ";", "\t")
 _PEEK_BYTES = 1 << 18
 _MAX_TITLE_ROWS = 10
+#: The largest landing file ingestion reads (an export, its sidecar, a companion file; for an .xlsx also the XML it
+#: unpacks to): anything larger is refused unread. A 50 MB export is the size measured by `make bench`.
+MAX_FILE_BYTES = 512 * 2**20
+_SYMLINK = "the file is a symbolic link: copy the file itself into the landing folder instead"
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,46 @@ class RawExport:
 
 def source_format_of(path: Path) -> str | None:
     return SOURCE_FORMATS.get(path.suffix.lower())
+
+
+def _check_size(size: int, file: str) -> None:
+    if size > MAX_FILE_BYTES:
+        raise ExportError(
+            file,
+            f"the file is {size / 2**20:.0f} MiB: larger than the {MAX_FILE_BYTES // 2**20} MiB a landing file may be "
+            "(MAX_FILE_BYTES, docs/sources.md); split the export",
+        )
+
+
+def open_landing_file(path: Path, file: str) -> BinaryIO:
+    """Open a landing file for reading: never through a symbolic link (O_NOFOLLOW: a link is refused and its target
+    never opened), only a regular file, and only up to MAX_FILE_BYTES. `file` names it in the ExportError."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ExportError(file, _SYMLINK) from None
+        if e.errno == errno.ENOENT:
+            raise ExportError(file, "no such file", quarantine=False) from None
+        raise
+    handle = os.fdopen(descriptor, "rb")
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise ExportError(file, "not a regular file")
+        _check_size(status.st_size, file)
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def read_landing_bytes(path: Path, file: str) -> bytes:
+    """The bytes of a landing file, read as `open_landing_file` allows (a file that grew past the cap is refused)."""
+    with open_landing_file(path, file) as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    _check_size(len(data), file)
+    return data
 
 
 def decode_text(data: bytes, file: str) -> str:
@@ -180,7 +229,7 @@ def _finish(data: pd.DataFrame, header: _Header, file: str, all_text: bool) -> t
 
 def _text_of_file(path: Path, file: str) -> tuple[str, str]:
     """(text without Excel's 'sep=' hint line, delimiter)."""
-    text = decode_text(path.read_bytes(), file)
+    text = decode_text(read_landing_bytes(path, file), file)
     if not text.strip():
         raise ExportError(file, "the file is empty")
     first_line, _, rest = text.lstrip("\r\n").partition("\n")
@@ -244,29 +293,58 @@ def _xlsx_rows(path: Path, file: str, limit: int | None = None) -> list[list[obj
     """Cell values of the first sheet; a formula anywhere is refused (formulas are not data)."""
     import openpyxl
 
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except Exception as e:  # openpyxl raises a variety of types for broken files
-        raise ExportError(file, f"cannot read the workbook ({type(e).__name__}): expected an .xlsx export") from e
-    try:
-        sheet = workbook.worksheets[0]
-        rows: list[list[object]] = []
-        for cells in sheet.iter_rows():
-            row = []
-            for cell in cells:
-                if getattr(cell, "data_type", None) == "f":
-                    raise ExportError(
-                        file,
-                        f"cell {cell.coordinate} of sheet {sheet.title!r} holds a formula: formulas are not data; "
-                        "export the answers as values",
-                    )
-                row.append(cell.value)
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-        return rows
-    finally:
-        workbook.close()
+    _require_defused_xml()
+    with open_landing_file(path, file) as handle:
+        try:
+            unpacked = sum(member.file_size for member in zipfile.ZipFile(handle).infolist())
+        except zipfile.BadZipFile as e:
+            raise ExportError(file, "cannot read the workbook (BadZipFile): expected an .xlsx export") from e
+        _check_size(unpacked, file)  # a zip bomb is refused before openpyxl unpacks it
+        handle.seek(0)
+        try:
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
+            try:
+                return _sheet_rows(workbook.worksheets[0], file, limit)
+            finally:
+                workbook.close()
+        except (ExportError, *MACHINE_ERRORS):
+            raise
+        except Exception as e:  # openpyxl raises a variety of types for broken files, opening them or reading rows
+            cause = e.__cause__ or e  # openpyxl wraps what its XML parser refused (EntitiesForbidden) in a ValueError
+            raise ExportError(
+                file, f"cannot read the workbook ({type(cause).__name__}): expected an .xlsx export"
+            ) from e
+
+
+def _require_defused_xml() -> None:
+    """openpyxl parses a workbook's XML with defusedxml when that is installed (a dependency) and not switched off
+    (OPENPYXL_DEFUSEDXML=False); without it an entity declaration in a sheet is expanded (billion laughs). No
+    workbook is read unless the XML functions openpyxl uses are defusedxml's."""
+    from openpyxl.xml import functions
+
+    if not all(f.__module__.startswith("defusedxml") for f in (functions.iterparse, functions.fromstring)):
+        raise RuntimeError(
+            "openpyxl is not parsing XML with defusedxml (is defusedxml installed, and OPENPYXL_DEFUSEDXML unset?): "
+            "refusing to read .xlsx files"
+        )
+
+
+def _sheet_rows(sheet, file: str, limit: int | None) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for cells in sheet.iter_rows():
+        row = []
+        for cell in cells:
+            if getattr(cell, "data_type", None) == "f":
+                raise ExportError(
+                    file,
+                    f"cell {cell.coordinate} of sheet {sheet.title!r} holds a formula: formulas are not data; "
+                    "export the answers as values",
+                )
+            row.append(cell.value)
+        rows.append(row)
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
 
 
 def read_xlsx(path: Path, file: str, layout: SourceLayout) -> RawExport:
@@ -284,8 +362,11 @@ def read_xlsx(path: Path, file: str, layout: SourceLayout) -> RawExport:
 def read_sav(path: Path, file: str, layout: SourceLayout) -> RawExport:
     import pyreadstat
 
+    open_landing_file(path, file).close()  # not a link, not too large (pyreadstat opens the path itself)
     try:
         table, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
+    except MACHINE_ERRORS:
+        raise
     except Exception as e:  # pyreadstat.ReadstatError and friends
         raise ExportError(file, f"cannot read the SPSS file ({type(e).__name__}): expected an SPSS .sav export") from e
     if not len(table.columns):
@@ -320,13 +401,14 @@ def with_companions(raw: RawExport, companions: dict[str, Path], names: dict[str
     alt_names = {k: list(v) for k, v in raw.alt_names.items()}
     columns = {normalise_text(c): c for c in raw.frame.columns}
     if "labels" in companions:
-        for variable, value, label in (r[:3] for r in _read_companion_table(companions["labels"], names["labels"], 3)):
+        rows = _read_companion_table(companions["labels"], names["labels"], 3)
+        for row_number, (variable, value, label) in enumerate((r[:3] for r in rows), start=1):
             column = columns.get(normalise_text(variable))
             try:
                 code = float(value.replace(",", "."))
             except ValueError as e:
                 raise ExportError(
-                    names["labels"], "expected a numeric value in the second column", column=variable
+                    names["labels"], "expected a numeric value in the second column", rows=[row_number]
                 ) from e
             if column is not None:
                 value_labels.setdefault(column, {})[code] = label
@@ -341,9 +423,11 @@ def with_companions(raw: RawExport, companions: dict[str, Path], names: dict[str
 def peek_rows(path: Path, limit: int = _MAX_TITLE_ROWS + 3) -> list[list[str]]:
     """The first rows of a file as text, for recognising its source tool (empty when unreadable)."""
     source_format = source_format_of(path)
+    if path.is_symlink():
+        return []  # refused when read; its target is never opened
     try:
         if source_format == "csv":
-            with path.open("rb") as f:
+            with open_landing_file(path, path.name) as f:
                 data = f.read(_PEEK_BYTES)
             if data.startswith((b"\xff\xfe", b"\xfe\xff")):
                 text = data[: len(data) - len(data) % 2].decode("utf-16", errors="replace")
@@ -366,6 +450,7 @@ def peek_rows(path: Path, limit: int = _MAX_TITLE_ROWS + 3) -> list[list[str]]:
         if source_format == "sav":
             import pyreadstat
 
+            open_landing_file(path, path.name).close()
             _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
             return [list(meta.column_names)]
     except (ExportError, OSError, ValueError, csv.Error):
@@ -386,11 +471,13 @@ def read_raw(
     file = file or path.name
     layout = load_layout(layout)
     if path.is_symlink():
-        raise ExportError(file, "the file is a symbolic link: copy the export into the landing folder instead")
+        raise ExportError(file, _SYMLINK)
     if not path.is_file():
         raise ExportError(file, "no such file")
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise ExportError(file, "the file is empty")
+    _check_size(size, file)
     source_format = source_format_of(path)
     if source_format == "csv":
         raw = read_csv(path, file, layout)

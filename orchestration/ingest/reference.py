@@ -52,7 +52,9 @@ class Reference:
     companies: company_id, company_name, industry_id
     items: item_id, scale_min, scale_max (float), first_year, last_year (Int64, NA = still asked), …
     item_crosswalk: year (int), source_column, item_id
-    answer_labels: label, language, answer_code (float, NaN for don't-know), is_dont_know (bool)
+    answer_labels: label, language, answer_code (float, NaN for don't-know), is_dont_know (bool), scale_min,
+        scale_max (float: the scale of items.csv the label is written for; NaN for a don't-know label, which belongs
+        to every scale)
     """
 
     companies: pd.DataFrame
@@ -76,6 +78,17 @@ class Reference:
         labels = _read_seed(seeds_dir, "answer_labels.csv")
         labels["answer_code"] = pd.to_numeric(labels["answer_code"].replace("", None)).astype(float)
         labels["is_dont_know"] = _as_bool(labels["is_dont_know"])
+        for bound in ("scale_min", "scale_max"):
+            labels[bound] = pd.to_numeric(labels[bound].replace("", None)).astype(float)
+        scored = labels[~labels["is_dont_know"]]
+        off_scale = scored[
+            ~scored["answer_code"].between(scored["scale_min"], scored["scale_max"])  # NaN bounds are off too
+        ]
+        if len(off_scale):
+            raise ValueError(
+                f"seeds/answer_labels.csv: label {off_scale['label'].iloc[0]!r} needs scale_min and scale_max (the "
+                "scale of items.csv it is written for) with its answer_code between them"
+            )
         return cls(companies=companies, items=items, item_crosswalk=crosswalk, answer_labels=labels)
 
     # -- items ------------------------------------------------------------------------------------------------
@@ -122,14 +135,21 @@ class Reference:
         return normalise_series(values).map(self.company_lookup())
 
     # -- answer labels ----------------------------------------------------------------------------------------
-    def label_lookup(self) -> dict[str, Label]:
-        """Normalised label (any language) → Label(answer_code, is_dont_know)."""
+    def _labels_on(self, scale_min: float, scale_max: float) -> pd.Series:
+        labels = self.answer_labels
+        return labels["is_dont_know"] | (labels["scale_min"].eq(scale_min) & labels["scale_max"].eq(scale_max))
+
+    def label_lookup(self, scale_min: float, scale_max: float) -> dict[str, Label]:
+        """Normalised label (any language) → Label(answer_code, is_dont_know), for an item on the scale scale_min to
+        scale_max: the labels written for that scale, and the don't-know labels (which belong to every scale)."""
+        labels = self.answer_labels[self._labels_on(scale_min, scale_max)]
         return {
             normalise_text(label): Label(None if dk else float(code), bool(dk))
-            for label, code, dk in zip(
-                self.answer_labels["label"],
-                self.answer_labels["answer_code"],
-                self.answer_labels["is_dont_know"],
-                strict=True,
-            )
+            for label, code, dk in zip(labels["label"], labels["answer_code"], labels["is_dont_know"], strict=True)
         }
+
+    def labels_of_other_scales(self, scale_min: float, scale_max: float) -> set[str]:
+        """Normalised labels written for other scales only (an error on an item of this scale, not a code)."""
+        on_scale = self._labels_on(scale_min, scale_max)
+        own = {normalise_text(label) for label in self.answer_labels.loc[on_scale, "label"]}
+        return {normalise_text(label) for label in self.answer_labels.loc[~on_scale, "label"]} - own

@@ -24,18 +24,6 @@ renamed as (
         cast(loaded_at as timestamp) as loaded_at
     from source
 
-),
-
--- the same respondent delivered in two files: keep the row of the latest load
-deduplicated as (
-
-    select *
-    from renamed
-    qualify row_number() over (
-            partition by year, company_id, respondent_id
-            order by loaded_at desc, file_name desc
-        ) = 1
-
 )
 
-select * from deduplicated
+select * from renamed
