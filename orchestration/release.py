@@ -126,8 +126,10 @@ def write_release(
     checks: Sequence[Mapping[str, Any]],
     run_id: str | None = None,
     demo: bool = False,
+    evidence: Mapping[str, bytes] | None = None,
 ) -> Release:
-    """Publish ``year`` from the warehouse's ``published`` schema to ``releases_dir/<year>``, atomically."""
+    """Publish ``year`` from the warehouse's ``published`` schema to ``releases_dir/<year>``, atomically.
+    ``evidence`` (relative path → bytes: the gate's validation results) is written beside the tables."""
     created = datetime.now(UTC)
     release_id = f"{year}-{created:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     root = Path(releases_dir)
@@ -141,6 +143,12 @@ def write_release(
     try:
         partial.mkdir()
         tables = _write_tables(warehouse_path, year, partial)
+        for relative, content in (evidence or {}).items():
+            target = partial / relative
+            if Path(relative).is_absolute() or ".." in Path(relative).parts:
+                raise ReleaseError(f"evidence path {relative!r} leaves the release folder")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
         files = {
             str(path.relative_to(partial)): sha256_of(path) for path in sorted(partial.rglob("*")) if path.is_file()
         }
@@ -155,6 +163,7 @@ def write_release(
             "tables": tables,
             "files": files,
             "checks": list(checks),
+            "evidence": sorted(evidence or {}),
         }
         (partial / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
         _fsync_tree(partial)

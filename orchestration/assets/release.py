@@ -1,26 +1,14 @@
 """The yearly release asset: publishes a checked year to releases/<year>/ (see orchestration/release.py)."""
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import medarbeiderindeks_dbt, published_mart_names
+from orchestration.gate import gate_release
 from orchestration.partitions import survey_years
 from orchestration.release import write_release
 from orchestration.resources import DisclosureThresholds, WarehousePaths
 from orchestration.settings import DEMO_PSEUDONYM_KEY
-
-
-def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
-    """Every asset check evaluated in this run (dbt tests and Great Expectations suites), for the manifest."""
-    records = context.instance.get_records_for_run(
-        run_id=context.run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
-    return sorted(
-        ({"asset": e.asset_key.to_user_string(), "check": e.check_name, "passed": bool(e.passed)} for e in evaluations),
-        key=lambda c: (c["asset"], c["check"]),
-    )
 
 
 @dg.asset(
@@ -39,19 +27,18 @@ def published_release(
             "Refusing to publish with the public demo pseudonym key: set MEDARBEIDERINDEKS_PSEUDONYM_KEY, "
             "or MEDARBEIDERINDEKS_DEMO=1 if this really is demo data."
         )
-    checks = gating_checks(context)
-    if not checks:
-        raise dg.Failure("No checks ran in this run: launch the release with the yearly_index_release job.")
-    if failed := [c for c in checks if not c["passed"]]:
-        raise dg.Failure("Checks failed, nothing published.", metadata={"failed_checks": dg.MetadataValue.json(failed)})
+    # Every required check of this run passed, on marts built with this run's thresholds (orchestration/gate.py).
+    gate = gate_release(context, paths.warehouse_path, disclosure.as_dict())
+    checks = gate.checks
     release = write_release(
         warehouse_path=paths.warehouse_path,
         releases_dir=paths.releases_dir,
         year=int(context.partition_key),
-        thresholds=disclosure.as_dict(),
+        thresholds=gate.built_thresholds,
         checks=checks,
         run_id=context.run.run_id,
         demo=paths.demo,
+        evidence=gate.evidence,
     )
     return dg.MaterializeResult(
         metadata={
