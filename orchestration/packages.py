@@ -41,8 +41,8 @@ _ROWS: dict[str, tuple[str | None, str | None]] = {
 
 # Columns only the internal package carries (null elsewhere). They are functions of single companies' results:
 # percentiles and the company-weighted mean are order statistics and means of few companies, the benchmark's
-# interval with companies as clusters measures how far the companies lie apart, and the largest company's share is
-# one company's size. In the internal package every contributing company is named and published anyway.
+# interval with companies as clusters measures how far the companies lie apart, and the largest companies' shares
+# (dominance, the p%-rule's remainder) are single companies' sizes. In the internal package every contributing company is named and published anyway.
 INTERNAL_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {
     "benchmarks": (
         "ci_low",
@@ -55,8 +55,9 @@ INTERNAL_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {
         "p75",
         "p90",
         "max_company_share_pct",
+        "p_rule_remainder_pct",
     ),
-    "company_vs_benchmark": ("other_max_company_share_pct",),
+    "company_vs_benchmark": ("other_max_company_share_pct", "p_rule_remainder_pct"),
 }
 
 # Written by the release for each package from the package's own tables (never counts another package's cells).

@@ -241,7 +241,9 @@ def publish_release(
     final = staged.path.with_name(staged.release_id)
     try:
         for relative, content in (evidence or {}).items():
-            target = staged.path / "evidence" / relative
+            if Path(relative).is_absolute() or ".." in Path(relative).parts:
+                raise ReleaseError(f"evidence path {relative!r} leaves the release folder")
+            target = staged.path / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         manifest = {
@@ -257,6 +259,7 @@ def publish_release(
             },
             "checks": list(checks),
             "audit": dict(audit or {}),
+            "evidence": sorted(evidence or {}),
             "files": _checksums(staged.path),
         }
         _write_json(staged.path / "manifest.json", manifest)
@@ -284,6 +287,7 @@ def write_release(
     evidence: Mapping[str, bytes] | None = None,
     run_id: str | None = None,
     demo: bool = False,
+    evidence: Mapping[str, bytes] | None = None,
 ) -> Release:
     """Stage and publish ``year`` in one step (the audit, where it gates, runs between the two)."""
     staged = stage_release(warehouse_path=warehouse_path, releases_dir=releases_dir, year=year, run_id=run_id)

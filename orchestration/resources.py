@@ -8,11 +8,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from orchestration.settings import threshold_defaults
 
 _THRESHOLDS = threshold_defaults()
+# Hard floors (dbt_project.yml vars disclosure_floors): no launch may loosen a threshold past them.
+DISCLOSURE_FLOORS: dict[str, float] = dict(_THRESHOLDS["disclosure_floors"])
 
 
 class WarehousePaths(dg.ConfigurableResource):
@@ -53,7 +55,10 @@ class WarehousePaths(dg.ConfigurableResource):
 
 
 class DisclosureThresholds(dg.ConfigurableResource):
-    """Disclosure-control thresholds of a release (methodology §6); defaults from dbt_project.yml vars."""
+    """Disclosure-control thresholds of a release (methodology §6); defaults and floors from dbt_project.yml vars.
+
+    A value past its floor (fewer respondents or companies, a larger dominance share) is refused when the resource
+    is built, i.e. when a run is launched with it: the launch may only tighten the rules."""
 
     min_respondents: int = Field(
         default=int(_THRESHOLDS["min_respondents"]),
@@ -69,12 +74,47 @@ class DisclosureThresholds(dg.ConfigurableResource):
     )
     disclosure_profile: str = Field(
         default=str(_THRESHOLDS.get("disclosure_profile", "default")),
-        description="Named preset: default, competitors (>= 5 companies, none above 25%) or p_percent (p%-rule).",
+        description="Named preset: default, competitors (>= 5 companies, none above 25%) or p_percent (adds the "
+        "p%-rule).",
     )
     min_companies_distribution: int = Field(
         default=int(_THRESHOLDS.get("min_companies_distribution", 10)),
         description="Companies a benchmark's company-weighted mean and percentiles need.",
     )
+    colluding_companies: int = Field(
+        default=int(_THRESHOLDS["colluding_companies"]),
+        description="Participants the rules and the disclosure audit assume may pool their packages.",
+    )
+
+    @field_validator("min_respondents", "min_companies", "min_companies_distribution", "colluding_companies")
+    @classmethod
+    def _at_least_the_floor(cls, value: int, info: ValidationInfo) -> int:
+        floor = DISCLOSURE_FLOORS[info.field_name]
+        if value < floor:
+            raise ValueError(
+                f"{info.field_name} = {value} is below its floor {floor:g} "
+                "(dbt_project.yml vars: disclosure_floors); a launch may only raise it"
+            )
+        return value
+
+    @field_validator("max_company_share")
+    @classmethod
+    def _at_most_the_floor(cls, value: float) -> float:
+        floor = DISCLOSURE_FLOORS["max_company_share"]
+        if not 0 < value <= floor:
+            raise ValueError(
+                f"max_company_share = {value} is above its floor {floor:g} "
+                "(dbt_project.yml vars: disclosure_floors); a launch may only lower it (and keep it above 0)"
+            )
+        return value
+
+    @field_validator("disclosure_profile")
+    @classmethod
+    def _a_known_profile(cls, value: str) -> str:
+        presets = _THRESHOLDS["disclosure_profiles"]
+        if value not in presets:
+            raise ValueError(f"disclosure_profile must be one of {sorted(presets)}, not {value!r}")
+        return value
 
     def as_dict(self) -> dict[str, float | str]:
         return {
@@ -83,20 +123,24 @@ class DisclosureThresholds(dg.ConfigurableResource):
             "max_company_share": self.max_company_share,
             "disclosure_profile": self.disclosure_profile,
             "min_companies_distribution": self.min_companies_distribution,
+            "colluding_companies": self.colluding_companies,
         }
 
     def check_parameters(self) -> dict[str, float | str]:
         """Parameters of the blocking suites: the values in force under the profile. The presets are dbt_project.yml's
         ``disclosure_profiles``; the suites apply them independently of the dbt macro disclosure_setting: a preset
-        only tightens, and one with the p%-rule has no dominance limit (the suites check the p%-rule's outcome)."""
-        presets = _THRESHOLDS["disclosure_profiles"]
-        if self.disclosure_profile not in presets:
-            raise ValueError(f"disclosure_profile must be one of {sorted(presets)}, not {self.disclosure_profile!r}")
-        preset = presets[self.disclosure_profile]
-        share = 1.0 if "p_percent" in preset else min(self.max_company_share, preset.get("max_company_share", 1.0))
+        only tightens, a profile without the p%-rule has p = 0 (the remainder is never negative), and every value is
+        held to its floor again, so a suite proves the floor even for thresholds that bypassed validation."""
+        preset = _THRESHOLDS["disclosure_profiles"][self.disclosure_profile]
+        floors = DISCLOSURE_FLOORS
+        share = min(self.max_company_share, preset.get("max_company_share", 1.0), floors["max_company_share"])
         return {
             **self.as_dict(),
-            "min_companies": max(self.min_companies, preset.get("min_companies", 0)),
+            "min_respondents": max(self.min_respondents, floors["min_respondents"]),
+            "min_companies": max(self.min_companies, preset.get("min_companies", 0), floors["min_companies"]),
+            "min_companies_distribution": max(self.min_companies_distribution, floors["min_companies_distribution"]),
+            "colluding_companies": max(self.colluding_companies, floors["colluding_companies"]),
             "max_company_share": share,
             "max_company_share_pct": 100.0 * share,
+            "p_percent": float(preset.get("p_percent", 0)),
         }

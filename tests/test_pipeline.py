@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from orchestration.resources import WarehousePaths
-from orchestration.settings import DEMO_PSEUDONYM_KEY
+from orchestration.settings import DEMO_PSEUDONYM_KEY, EXPECTATIONS_DIR
 from tests.conftest import Harness
 from tests.survey_fixtures import COMPANIES, expected_respondent_scores, small_survey, write_landing
 
@@ -74,13 +74,25 @@ def test_release_folder_follows_the_contract(released) -> None:
     root = harness.release_dir(YEAR)
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["year"] == YEAR
+    # the thresholds the marts were built with (intermediate.int_disclosure_settings), configured and applied
     assert manifest["thresholds"] == {
         "min_respondents": 5,
         "min_companies": 3,
         "max_company_share": 0.5,
         "disclosure_profile": "default",
         "min_companies_distribution": 10,
+        "applied_min_respondents": 5,
+        "applied_min_companies": 3,
+        "applied_max_company_share": 0.5,
+        "applied_p_percent": None,
+        "applied_min_companies_distribution": 10,
     }
+    # the evidence: every suite that gated the release, and the built thresholds, listed and checksummed
+    suites = {f"evidence/{p.stem}.json" for p in EXPECTATIONS_DIR.glob("*.json")}
+    assert set(manifest["evidence"]) == suites | {"evidence/disclosure_settings.json"}
+    assert set(manifest["evidence"]) <= set(manifest["files"])
+    benchmarks_evidence = json.loads((root / "evidence" / "published_benchmarks.json").read_text())
+    assert benchmarks_evidence["success"] is True and benchmarks_evidence["results"]
     assert {"company_scores", "benchmarks", "company_vs_benchmark"} <= set(manifest["tables"])
     assert manifest["checks"] and all(c["passed"] for c in manifest["checks"])
     assert any(c["check"] == "company_scores_publishable" for c in manifest["checks"])

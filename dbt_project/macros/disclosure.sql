@@ -3,11 +3,13 @@
     Settings come from dbt_project.yml vars (Dagster passes the chosen values as --vars). var('disclosure_profile')
     selects one of the presets in var('disclosure_profiles'); a preset only ever tightens the configured values:
     min_companies is raised to the preset's, max_company_share lowered to the preset's, and a preset with p_percent
-    uses the p%-rule instead of dominance (the respondents of all companies but the two largest must be at least p%
-    of the largest company's respondents).
+    adds the p%-rule to dominance (the respondents of all companies but the two largest must be at least p% of the
+    largest company's respondents).
+    No configured value may pass its floor in var('disclosure_floors'): a compile error says which.
     All respondents of one company count as one contributor (company sizes are respondent counts).
 -#}
 {% macro disclosure_setting(name) -%}
+    {%- do check_disclosure_floors() -%}
     {%- set profile = var('disclosure_profile', 'default') -%}
     {%- set presets = var('disclosure_profiles') -%}
     {%- if profile not in presets -%}
@@ -21,10 +23,6 @@
     {%- elif name == 'min_companies' -%}
         {{ return([var('min_companies'), preset.get('min_companies', 0)] | max) }}
     {%- elif name == 'max_company_share' -%}
-        {#- none: the profile uses the p%-rule instead of dominance -#}
-        {%- if 'p_percent' in preset -%}
-            {{ return(none) }}
-        {%- endif -%}
         {{ return([var('max_company_share'), preset.get('max_company_share', 1.0)] | min) }}
     {%- elif name == 'p_percent' -%}
         {{ return(preset.get('p_percent', none)) }}
@@ -37,11 +35,31 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Raises a compile error when a configured threshold is looser than its floor (dbt_project.yml disclosure_floors):
+    no launch, --vars or preset can publish under a weaker rule. -#}
+{% macro check_disclosure_floors() -%}
+    {%- set floors = var('disclosure_floors') -%}
+    {%- for name in ['min_respondents', 'min_companies', 'min_companies_distribution'] -%}
+        {%- if var(name) | float < floors[name] | float -%}
+            {{ exceptions.raise_compiler_error(
+                name ~ " = " ~ var(name) ~ " is below its floor " ~ floors[name]
+                ~ " (dbt_project.yml vars: disclosure_floors)"
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if var('max_company_share') | float > floors['max_company_share'] | float -%}
+        {{ exceptions.raise_compiler_error(
+            "max_company_share = " ~ var('max_company_share') ~ " is above its floor " ~ floors['max_company_share']
+            ~ " (dbt_project.yml vars: disclosure_floors)"
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Every argument is a SQL expression or none (rule not applicable to the cell). Rules, in order:
       n_respondents < min_respondents                              -> 'min_respondents'
       n_companies   < min_companies, or fewer than 2 companies left unknown to a reader who knows known_companies of
                     them                                           -> 'min_companies' (leave-one-out: OTHER companies)
-      largest_n / total_n > max_company_share                      -> 'dominance'  (default, competitors)
+      largest_n / total_n > max_company_share                      -> 'dominance'  (every profile)
       total_n - largest_n - second_n < p/100 * largest_n           -> 'p_percent'  (p_percent profile)
     largest_n, second_n and total_n are the respondents of the largest and second-largest company and of all
     companies in the pool. known_companies: how many of the pool's companies one reader may know (a coalition of
@@ -66,9 +84,9 @@
         when coalesce({{ n_companies }}, 0) < {{ disclosure_setting('min_companies') }} then 'min_companies'
         when coalesce({{ n_companies }}, 0) - ({{ known_companies }}) < 2 then 'min_companies'
         {%- endif %}
-        {%- if max_share is not none and largest_n is not none %}
+        {%- if largest_n is not none %}
         when coalesce({{ largest_n }}, 0) > {{ max_share }} * coalesce({{ total_n }}, 0) then 'dominance'
-        {%- elif max_share is not none and max_company_share is not none %}
+        {%- elif max_company_share is not none %}
         when {{ max_company_share }} > {{ max_share }} then 'dominance'
         {%- endif %}
         {%- if p is not none and largest_n is not none %}

@@ -4,27 +4,15 @@ releases/<year>/ (see orchestration/release.py and orchestration/packages.py).""
 from collections.abc import Iterator
 
 import dagster as dg
-from dagster._core.events import DagsterEventType
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import medarbeiderindeks_dbt, published_mart_names
 from orchestration.checks.disclosure_audit import audit_staged_release
+from orchestration.gate import gate_release
 from orchestration.ingest import PseudonymKeyRefused, usable_pseudonym_key
 from orchestration.partitions import survey_years
 from orchestration.release import discard_staged, publish_release, stage_release
 from orchestration.resources import DisclosureThresholds, WarehousePaths
-
-
-def gating_checks(context: dg.AssetExecutionContext) -> list[dict]:
-    """Every asset check evaluated in this run (dbt tests and Great Expectations suites), for the manifest."""
-    records = context.instance.get_records_for_run(
-        run_id=context.run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
-    ).records
-    evaluations = [r.event_log_entry.dagster_event.event_specific_data for r in records]
-    return sorted(
-        ({"asset": e.asset_key.to_user_string(), "check": e.check_name, "passed": bool(e.passed)} for e in evaluations),
-        key=lambda c: (c["asset"], c["check"]),
-    )
 
 
 @dg.asset(
@@ -54,11 +42,8 @@ def published_release(
         usable_pseudonym_key(paths.pseudonym_key, demo=paths.demo)
     except PseudonymKeyRefused as e:
         raise dg.Failure(f"Nothing published: {e}") from e
-    checks = gating_checks(context)
-    if not checks:
-        raise dg.Failure("No checks ran in this run: launch the release with the yearly_index_release job.")
-    if failed := [c for c in checks if not c["passed"]]:
-        raise dg.Failure("Checks failed, nothing published.", metadata={"failed_checks": dg.MetadataValue.json(failed)})
+    # Every required check of this run passed, on marts built with this run's thresholds (orchestration/gate.py).
+    gate = gate_release(context, paths.warehouse_path, disclosure.as_dict())
     year = int(context.partition_key)
     staged = stage_release(
         warehouse_path=paths.warehouse_path, releases_dir=paths.releases_dir, year=year, run_id=context.run.run_id
@@ -76,9 +61,10 @@ def published_release(
         raise dg.Failure(f"Disclosure audit failed, nothing published: {audit.describe()}", metadata=audit.metadata())
     release = publish_release(
         staged,
-        thresholds=disclosure.as_dict(),
-        checks=checks,
+        thresholds=gate.built_thresholds,
+        checks=gate.checks,
         audit=audit.summary(),
+        evidence=gate.evidence,
         run_id=context.run.run_id,
         demo=paths.demo,
     )
@@ -90,6 +76,6 @@ def published_release(
             "rows": dg.MetadataValue.json(
                 {t: v["rows"] for t, v in release.manifest["packages"]["internal"]["tables"].items()}
             ),
-            "checks_passed": len(checks),
+            "checks_passed": len(gate.checks),
         }
     )

@@ -6,15 +6,33 @@ GX 1.x takes seconds to import, so it is imported here, inside the call, never a
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 
-from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.settings import EXPECTATIONS_DIR, REPO_ROOT
 
 # Failing rows listed in a check's metadata; the count is always complete.
 MAX_LISTED_ROWS = 50
+# Keys of a GX expectation result that list row values or indices: never in the evidence (they could carry a
+# respondent's pseudonym or answer); the counts and percentages stay.
+_ROW_LEVEL_KEYS = frozenset(
+    {
+        "partial_unexpected_list",
+        "partial_unexpected_index_list",
+        "partial_unexpected_counts",
+        "unexpected_list",
+        "unexpected_index_list",
+        "unexpected_index_query",
+        "unexpected_rows",
+    }
+)
+
+
+class SuiteMissing(FileNotFoundError):
+    """A check's suite file is missing: the check fails (a deleted suite must not silently remove its gate)."""
 
 
 @dataclass(frozen=True)
@@ -32,15 +50,30 @@ class SuiteOutcome:
     success: bool
     n_rows: int
     outcomes: list[ExpectationOutcome]
+    # GX's validation result without row-level values: the evidence a release carries.
+    validation_result: dict[str, Any] = field(default_factory=dict)
 
     @property
     def failures(self) -> list[ExpectationOutcome]:
         return [o for o in self.outcomes if not o.success]
 
 
+def suite_path(name: str) -> Path:
+    return EXPECTATIONS_DIR / f"{name}.json"
+
+
 def load_suite(name: str) -> dict[str, Any]:
-    with open(EXPECTATIONS_DIR / f"{name}.json", encoding="utf-8") as handle:
+    path = suite_path(name)
+    if not path.is_file():
+        raise SuiteMissing(f"suite file {path.relative_to(REPO_ROOT)} is missing")
+    with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def _without_row_values(validation: dict[str, Any]) -> dict[str, Any]:
+    for item in validation.get("results", []):
+        item["result"] = {k: v for k, v in (item.get("result") or {}).items() if k not in _ROW_LEVEL_KEYS}
+    return validation
 
 
 def validate_frame(
@@ -83,7 +116,23 @@ def validate_frame(
                 failing_rows=[] if rows is None else json.loads(rows.to_json(orient="records")),
             )
         )
-    return SuiteOutcome(suite_name, all(o.success for o in outcomes), len(frame), outcomes)
+    return SuiteOutcome(
+        suite_name,
+        all(o.success for o in outcomes),
+        len(frame),
+        outcomes,
+        _without_row_values(json.loads(json.dumps(result.to_json_dict(), default=str))),
+    )
+
+
+def missing_suite_result(suite_name: str) -> dg.AssetCheckResult:
+    """The check of a table whose suite file is gone: failed, naming the file."""
+    return dg.AssetCheckResult(
+        passed=False,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=f"suite file {suite_path(suite_name).relative_to(REPO_ROOT)} is missing: nothing checked the table",
+        metadata={"suite": suite_name},
+    )
 
 
 def to_check_result(outcome: SuiteOutcome, **extra_metadata: Any) -> dg.AssetCheckResult:
@@ -108,6 +157,7 @@ def to_check_result(outcome: SuiteOutcome, **extra_metadata: Any) -> dg.AssetChe
             "rows_checked": outcome.n_rows,
             "expectations": len(outcome.outcomes),
             "failures": dg.MetadataValue.json(failures),
+            "validation_result": dg.MetadataValue.json(outcome.validation_result),
             **extra_metadata,
         },
     )

@@ -1,18 +1,21 @@
 """Blocking Great Expectations checks on the published marts, run on exactly the year about to be released.
 
-One check per mart that has a suite `expectations/published_<mart>.json`; thresholds come from the run's
-DisclosureThresholds, so the check proves the rules the release was built with.
+One check per published mart, with the suite `expectations/published_<mart>.json`: a mart without its suite file
+fails its check (naming the file), so deleting a suite blocks the release instead of removing its gate. Thresholds
+come from the run's DisclosureThresholds (held to their floors), so the check proves the rules the release was built
+with.
 """
+
+import json
 
 import dagster as dg
 import duckdb
 from dagster_dbt import get_asset_key_for_model
 
-from orchestration.assets.dbt import medarbeiderindeks_dbt, published_mart_names
-from orchestration.checks.gx_runner import to_check_result, validate_frame
+from orchestration.assets.dbt import dbt_project, medarbeiderindeks_dbt
+from orchestration.checks.gx_runner import missing_suite_result, suite_path, to_check_result, validate_frame
 from orchestration.partitions import survey_years
 from orchestration.resources import DisclosureThresholds, WarehousePaths
-from orchestration.settings import EXPECTATIONS_DIR
 
 # Columns that name a published cell in a failing check's metadata.
 _CELL_COLUMNS = [
@@ -30,7 +33,17 @@ _CELL_COLUMNS = [
 ]
 
 
-def _mart_check(mart: str) -> dg.AssetChecksDefinition:
+def _published_tables() -> dict[str, str]:
+    """Each mart's table in schema published: its dbt alias (participating_companies is published as companies)."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return {
+        node["name"]: node["alias"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
+    }
+
+
+def _mart_check(mart: str, table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=get_asset_key_for_model([medarbeiderindeks_dbt], mart),
         name=f"{mart}_publishable",
@@ -41,19 +54,20 @@ def _mart_check(mart: str) -> dg.AssetChecksDefinition:
     def _check(
         context: dg.AssetCheckExecutionContext, paths: WarehousePaths, disclosure: DisclosureThresholds
     ) -> dg.AssetCheckResult:
+        suite = f"published_{mart}"
+        if not suite_path(suite).is_file():
+            return missing_suite_result(suite)
         with duckdb.connect(paths.warehouse_path, read_only=True) as con:
             frame = (
-                con.execute(f"select * from published.{mart} where year = ?", [int(context.partition_key)])
+                con.execute(f"select * from published.{table} where year = ?", [int(context.partition_key)])
                 .to_arrow_table()
                 .to_pandas()
             )
         id_columns = [c for c in _CELL_COLUMNS if c in frame.columns]
-        outcome = validate_frame(frame, f"published_{mart}", disclosure.check_parameters(), id_columns=id_columns)
+        outcome = validate_frame(frame, suite, disclosure.check_parameters(), id_columns=id_columns)
         return to_check_result(outcome, **disclosure.as_dict())
 
     return _check
 
 
-mart_checks = [
-    _mart_check(mart) for mart in published_mart_names() if (EXPECTATIONS_DIR / f"published_{mart}.json").exists()
-]
+mart_checks = [_mart_check(mart, table) for mart, table in sorted(_published_tables().items())]

@@ -1,13 +1,22 @@
-"""Blocking Great Expectations checks on the raw tables of one survey year, before dbt reads them."""
+"""Blocking Great Expectations checks on the raw tables of one survey year, before dbt reads them.
+
+They check what the tables' DDL cannot: that the year has rows at all, that respondents belong to companies invited
+that year, that answers belong to known respondents and to items asked that year, and answers within their scale.
+"""
 
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from orchestration.checks.gx_runner import to_check_result, validate_frame
+from orchestration.checks.gx_runner import missing_suite_result, suite_path, to_check_result, validate_frame
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehousePaths
+
+
+def _sql_string(value: object) -> str:
+    """A seed path as a SQL string literal (read_csv takes no bound parameter for its file)."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _fetch(paths: WarehousePaths, sql: str, year: int):
@@ -15,25 +24,45 @@ def _fetch(paths: WarehousePaths, sql: str, year: int):
         return con.execute(sql, [year]).to_arrow_table().to_pandas()
 
 
+RAW_ANSWERS_SQL = """
+select a.year, a.respondent_id, a.company_id, a.item_id, a.answer_value, a.is_dont_know, a.file_name,
+       a.source_column, i.scale_min, i.scale_max,
+       coalesce(i.first_year <= a.year and a.year <= coalesce(i.last_year, a.year), false) as asked_that_year,
+       r.respondent_id is not null as respondent_known
+from raw.answers as a
+left join read_csv(
+    {items_csv}, header = true, types = {{'first_year': 'INTEGER', 'last_year': 'INTEGER'}}
+) as i using (item_id)
+left join raw.respondents as r
+    on a.year = r.year and a.respondent_id = r.respondent_id and a.company_id = r.company_id
+where a.year = ?
+"""
+
+RAW_RESPONDENTS_SQL = """
+select r.year, r.respondent_id, r.company_id, r.file_name, h.invited,
+       (select count(*) from raw.answers as a where a.year = r.year and a.respondent_id = r.respondent_id)
+           as n_answers
+from raw.respondents as r
+left join read_csv(
+    {headcount_csv}, header = true, types = {{'year': 'INTEGER', 'company_id': 'VARCHAR'}}
+) as h
+    on r.year = h.year and r.company_id = h.company_id
+where r.year = ?
+"""
+
+
 @dg.asset_check(
     asset="raw_answers",
     blocking=True,
     partitions_def=survey_years,
-    description="Answers within their item's scale (suite raw_answers).",
+    description="The year has answers; each belongs to a known respondent and an item asked that year, within the "
+    "item's scale (suite raw_answers).",
 )
 def raw_answers_valid(context: dg.AssetCheckExecutionContext, paths: WarehousePaths) -> dg.AssetCheckResult:
-    items_csv = str(Path(paths.seeds_dir) / "items.csv")
-    frame = _fetch(
-        paths,
-        f"""
-        select a.year, a.respondent_id, a.company_id, a.item_id, a.answer_value, a.is_dont_know, a.file_name,
-               a.source_column, i.scale_min, i.scale_max
-        from raw.answers as a
-        left join read_csv('{items_csv}', header = true) as i using (item_id)
-        where a.year = ?
-        """,
-        int(context.partition_key),
-    )
+    if not suite_path("raw_answers").is_file():
+        return missing_suite_result("raw_answers")
+    items_csv = _sql_string(Path(paths.seeds_dir) / "items.csv")
+    frame = _fetch(paths, RAW_ANSWERS_SQL.format(items_csv=items_csv), int(context.partition_key))
     # Failing rows are named by file, company, item and column: never by respondent or answer text.
     outcome = validate_frame(
         frame,
@@ -47,8 +76,12 @@ def raw_answers_valid(context: dg.AssetCheckExecutionContext, paths: WarehousePa
     asset="raw_respondents",
     blocking=True,
     partitions_def=survey_years,
-    description="Respondent ids unique per company and year.",
+    description="The year has respondents; each belongs to a company invited that year and answered something "
+    "(suite raw_respondents).",
 )
 def raw_respondents_valid(context: dg.AssetCheckExecutionContext, paths: WarehousePaths) -> dg.AssetCheckResult:
-    frame = _fetch(paths, "select * from raw.respondents where year = ?", int(context.partition_key))
+    if not suite_path("raw_respondents").is_file():
+        return missing_suite_result("raw_respondents")
+    headcount_csv = _sql_string(Path(paths.seeds_dir) / "invited_headcount.csv")
+    frame = _fetch(paths, RAW_RESPONDENTS_SQL.format(headcount_csv=headcount_csv), int(context.partition_key))
     return to_check_result(validate_frame(frame, "raw_respondents", id_columns=["file_name", "company_id"]))

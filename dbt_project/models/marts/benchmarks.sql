@@ -21,6 +21,11 @@ final as (
         cast(
             {{ disclosed('100.0 * largest_company_n / nullif(pool_n_respondents, 0)') }} as double
         ) as max_company_share_pct,
+        cast(
+            {{ disclosed(
+                '100.0 * (pool_n_respondents - largest_company_n - second_company_n) / nullif(largest_company_n, 0)'
+            ) }} as double
+        ) as p_rule_remainder_pct,
         cast({{ disclosed('mean_score') }} as double) as mean_score,
         cast({{ disclosed('index_0_100') }} as double) as index_0_100,
         cast({{ disclosed('sd') }} as double) as sd,

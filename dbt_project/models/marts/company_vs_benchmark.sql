@@ -21,6 +21,8 @@ decided as (
         disclosure.suppression_reason,
         disclosure.n_other_companies,
         100.0 * disclosure.loo_largest_n / nullif(disclosure.loo_n_respondents, 0) as other_max_company_share_pct,
+        100.0 * (disclosure.loo_n_respondents - disclosure.loo_largest_n - disclosure.loo_second_n)
+        / nullif(disclosure.loo_largest_n, 0) as p_rule_remainder_pct,
         case when disclosure.previous_published then comparisons.previous_index end as previous_index,
         case when disclosure.previous_published then comparisons.yoy_change end as yoy_change,
         case when disclosure.previous_published then comparisons.yoy_p_value end as yoy_p_value,
@@ -48,6 +50,7 @@ final as (
         cast({{ disclosed('n_respondents') }} as integer) as n_respondents,
         cast({{ disclosed('n_other_companies') }} as integer) as n_other_companies,
         cast({{ disclosed('other_max_company_share_pct') }} as double) as other_max_company_share_pct,
+        cast({{ disclosed('p_rule_remainder_pct') }} as double) as p_rule_remainder_pct,
         cast({{ disclosed('company_index') }} as double) as company_index,
         cast({{ disclosed('benchmark_index') }} as double) as benchmark_index,
         cast({{ disclosed('gap') }} as double) as gap,
