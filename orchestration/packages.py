@@ -60,7 +60,8 @@ INTERNAL_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {
     "company_vs_benchmark": ("other_max_company_share_pct", "p_rule_remainder_pct"),
 }
 
-# Written by the release for each package from the package's own tables (never counts another package's cells).
+# Written by the release for each package from the package's own tables (never counts another package's cells). No
+# suite of its own: it is a count over tables whose suites gated the release, and tests/test_release.py checks it.
 SUPPRESSION_SUMMARY = "suppression_summary"
 
 

@@ -14,9 +14,11 @@ from tests.conftest import Harness
 from tests.survey_fixtures import COMPANIES, expected_respondent_scores, small_survey, write_landing
 
 YEAR = 2025
-# Three banks and two telecoms: the national benchmark has five companies; the banks' leave-one-out industry
-# benchmark has only two other companies and must be suppressed; signal_norge is under min_respondents.
+# Three banks and two telecoms: signal_norge is under min_respondents and enters no benchmark, so the national
+# benchmark pools four companies; the banks' leave-one-out industry benchmark has only two other companies and
+# must be suppressed.
 SIZES = {"nordlys_bank": 14, "fjord_sparebank": 9, "kyst_sparebank": 8, "fjelltele": 11, "signal_norge": 3}
+POOLED = [company for company, size in SIZES.items() if size >= 5]
 
 
 @pytest.fixture
@@ -28,8 +30,8 @@ def released(harness: Harness):
     return harness, survey
 
 
-def _published(harness: Harness, table: str) -> pd.DataFrame:
-    database = harness.release_dir(YEAR) / f"medarbeiderindeks_{YEAR}.duckdb"
+def _published(harness: Harness, table: str, package: str = "internal") -> pd.DataFrame:
+    database = harness.release_dir(YEAR) / package / f"medarbeiderindeks_{YEAR}.duckdb"
     with duckdb.connect(str(database), read_only=True) as con:
         return con.execute(f"select * from published.{table}").fetch_df()
 
@@ -44,23 +46,24 @@ def test_release_numbers_match_an_independent_computation(released) -> None:
     expected_company = scores.groupby("company")["overall"].agg(["mean", "size"])
     for company_id, row in expected_company.iterrows():
         published = overall.loc[company_id]
-        assert published["n_respondents"] == row["size"]
         if row["size"] >= 5:
-            assert not published["suppressed"]
+            assert not published["suppressed"] and published["n_respondents"] == row["size"]
             assert published["index_0_100"] == pytest.approx(row["mean"], abs=1e-9)
         else:
             assert published["suppressed"] and pd.isna(published["index_0_100"])
+            assert pd.isna(published["n_respondents"])
 
     benchmarks = _published(harness, "benchmarks")
     national = benchmarks.query("benchmark_scope == 'national' and measure_type == 'index'").iloc[0]
-    assert national["n_companies"] == len(SIZES)
-    assert national["index_0_100"] == pytest.approx(scores["overall"].mean(), abs=1e-9)
+    pooled = scores[scores["company"].isin(POOLED)]
+    assert national["n_companies"] == len(POOLED) and national["n_companies_excluded"] == 1
+    assert national["index_0_100"] == pytest.approx(pooled["overall"].mean(), abs=1e-9)
 
     versus = _published(harness, "company_vs_benchmark")
     gap = versus.query(
         "company_id == 'nordlys_bank' and benchmark_scope == 'national' and measure_type == 'index'"
     ).iloc[0]
-    others = scores.loc[scores["company"] != "nordlys_bank", "overall"].mean()
+    others = pooled.loc[pooled["company"] != "nordlys_bank", "overall"].mean()
     own = scores.loc[scores["company"] == "nordlys_bank", "overall"].mean()
     assert gap["benchmark_index"] == pytest.approx(others, abs=1e-9)
     assert gap["gap"] == pytest.approx(own - others, abs=1e-9)
@@ -81,6 +84,7 @@ def test_release_folder_follows_the_contract(released) -> None:
         "max_company_share": 0.5,
         "disclosure_profile": "default",
         "min_companies_distribution": 10,
+        "colluding_companies": 2,
         "applied_min_respondents": 5,
         "applied_min_companies": 3,
         "applied_max_company_share": 0.5,
@@ -93,14 +97,19 @@ def test_release_folder_follows_the_contract(released) -> None:
     assert set(manifest["evidence"]) <= set(manifest["files"])
     benchmarks_evidence = json.loads((root / "evidence" / "published_benchmarks.json").read_text())
     assert benchmarks_evidence["success"] is True and benchmarks_evidence["results"]
-    assert {"company_scores", "benchmarks", "company_vs_benchmark"} <= set(manifest["tables"])
+    assert sorted(manifest["packages"]) == ["internal", "public", *sorted(f"companies/{c}" for c in SIZES)]
     assert manifest["checks"] and all(c["passed"] for c in manifest["checks"])
     assert any(c["check"] == "company_scores_publishable" for c in manifest["checks"])
-    for table in manifest["tables"]:
-        assert (root / "parquet" / f"{table}.parquet").is_file() and (root / "csv" / f"{table}.csv").is_file()
+    assert manifest["audit"]["passed"] and manifest["audit"]["pool_intervals"] > 0
+    tables = manifest["packages"]["internal"]["tables"]
+    assert {"company_scores", "benchmarks", "company_vs_benchmark"} <= set(tables)
+    for table in tables:
+        internal = root / "internal"
+        assert (internal / "parquet" / f"{table}.parquet").is_file() and (internal / "csv" / f"{table}.csv").is_file()
         frame = _published(harness, table)
         assert "respondent_id" not in frame.columns
         assert set(frame["year"]) <= {YEAR}
+    assert "company_scores" not in manifest["packages"]["public"]["tables"]
     companies = _published(harness, "companies")
     assert set(companies["company_id"]) == set(SIZES)
     assert set(COMPANIES["company_id"]) >= set(companies["company_id"])

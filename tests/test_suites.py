@@ -135,19 +135,14 @@ DEFECTS = {
         "response_rate",
     ),
     "subgroup_scores": (_set("index_0_100", 50.0, _suppressed), "expect_column_values_to_be_null", "index_0_100"),
-    "suppression_summary": (
-        _set("n_cells", 0, lambda f: f.index == 0),
-        "expect_column_values_to_be_between",
-        "n_cells",
-    ),
     "theme_reliability": (
         _set("cronbach_alpha", 1.2, lambda f: f.cronbach_alpha.notna()),
         "expect_column_values_to_be_between",
         "cronbach_alpha",
     ),
 }
-# Tables that may legitimately be empty (no company large enough for key drivers, nothing suppressed, no subgroups).
-MAY_BE_EMPTY = {"key_drivers", "suppression_summary", "subgroup_scores"}
+# Tables that may legitimately be empty (no company large enough for key drivers, no subgroups).
+MAY_BE_EMPTY = {"key_drivers", "subgroup_scores"}
 
 
 def test_every_published_mart_has_a_suite_and_a_planted_defect() -> None:
