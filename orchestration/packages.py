@@ -42,7 +42,8 @@ _ROWS: dict[str, tuple[str | None, str | None]] = {
 # Columns only the internal package carries (null elsewhere). They are functions of single companies' results:
 # percentiles and the company-weighted mean are order statistics and means of few companies, the benchmark's
 # interval with companies as clusters measures how far the companies lie apart, and the largest companies' shares
-# (dominance, the p%-rule's remainder) are single companies' sizes. In the internal package every contributing company is named and published anyway.
+# (dominance, the p%-rule's remainder) are single companies' sizes. In the internal package every contributing
+# company is named and published anyway.
 INTERNAL_ONLY_COLUMNS: dict[str, tuple[str, ...]] = {
     "benchmarks": (
         "ci_low",
