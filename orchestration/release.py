@@ -287,7 +287,6 @@ def write_release(
     evidence: Mapping[str, bytes] | None = None,
     run_id: str | None = None,
     demo: bool = False,
-    evidence: Mapping[str, bytes] | None = None,
 ) -> Release:
     """Stage and publish ``year`` in one step (the audit, where it gates, runs between the two)."""
     staged = stage_release(warehouse_path=warehouse_path, releases_dir=releases_dir, year=year, run_id=run_id)
