@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.assets.dbt import dbt_project, medarbeiderindeks_dbt
 from orchestration.assets.ingestion import raw_survey_tables
 from orchestration.assets.release import published_release
+from orchestration.assets.reports import release_reports
 from orchestration.checks.mart_checks import mart_checks
 from orchestration.checks.raw_checks import raw_answers_valid, raw_respondents_valid
 from orchestration.jobs import load_raw_exports, yearly_index_release
@@ -40,7 +41,7 @@ def configured_paths() -> WarehousePaths:
 
 def build_definitions(paths: WarehousePaths) -> dg.Definitions:
     return dg.Definitions(
-        assets=[raw_survey_tables, medarbeiderindeks_dbt, published_release],
+        assets=[raw_survey_tables, medarbeiderindeks_dbt, published_release, release_reports],
         asset_checks=[raw_answers_valid, raw_respondents_valid, *mart_checks],
         jobs=[yearly_index_release, load_raw_exports],
         sensors=[landing_folder_sensor],

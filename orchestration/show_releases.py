@@ -23,6 +23,8 @@ def describe_releases(releases_dir: Path) -> str:
             f"  companies: {link / 'companies'}/<company_id>   ({len(companies)} participants, each its own rows)",
             f"  internal:  {link / 'internal'}   (the index team's BI dashboards: every company named)",
         ]
+        if (link / "reports" / "index.html").is_file():
+            lines.append(f"  reports:   {link / 'reports' / 'index.html'}   (national and company reports)")
     if not lines:
         return f"No releases in {releases_dir} yet."
     example = sorted(releases_dir.glob("[0-9][0-9][0-9][0-9]"))[-1]

@@ -18,14 +18,24 @@ class Harness:
     paths: WarehousePaths
     instance: dg.DagsterInstance
 
-    def release(self, year: int, **thresholds: float) -> dg.ExecuteInProcessResult:
+    def release(self, year: int, reports: bool = False, **thresholds: float) -> dg.ExecuteInProcessResult:
+        """The yearly release job for ``year``; without the reports unless asked (tests/test_reports.py covers
+        them, and printing PDFs costs a browser per report)."""
         self.instance.add_dynamic_partitions("survey_year", [str(year)])
         from orchestration.definitions import build_definitions
 
-        job = build_definitions(self.paths).get_job_def("yearly_index_release")
+        definitions = build_definitions(self.paths)
+        job = definitions.get_job_def("yearly_index_release")
+        selection = (
+            None if reports else [k for k in job.asset_layer.executable_asset_keys if k.path != ["release_reports"]]
+        )
         run_config = {"resources": {"disclosure": {"config": thresholds}}} if thresholds else None
         return job.execute_in_process(
-            partition_key=str(year), instance=self.instance, run_config=run_config, raise_on_error=False
+            partition_key=str(year),
+            instance=self.instance,
+            run_config=run_config,
+            raise_on_error=False,
+            asset_selection=selection,
         )
 
     def release_dir(self, year: int) -> Path:
