@@ -58,7 +58,7 @@ def published_release(
             "release_id": release.release_id,
             "path": dg.MetadataValue.path(str(release.path)),
             "database": dg.MetadataValue.path(str(release.path / f"medarbeiderindeks_{release.year}.duckdb")),
-            "rows": dg.MetadataValue.json({t: v["rows"] for t, v in release.manifest["tables"].items()}),
+            "packages": dg.MetadataValue.json(sorted(release.manifest["packages"])),
             "checks_passed": len(checks),
         }
     )
