@@ -228,11 +228,11 @@ class RunProgress:
     def advise(self) -> None:
         """What to do after a failed run: said once, after every failure of the run is shown."""
         year = self.result.year
-        self.say(f"  Nothing was published: releases/{year} is as it was.")
+        self.say(f"  Nothing was published: {shown(Path(self.paths.releases_dir) / year)} is as it was.")
         if self.rejected_files:
             year_dir = shown(self.paths.year_dir(year))
             for quarantined in self.rejected_files:
-                self.say(f"  The rejected file is now {year_dir}/{quarantined} (why: {quarantined}{ERROR_SUFFIX}).")
+                self.say(f"  The file is now in {year_dir}/{quarantined}, why beside it in {ERROR_SUFFIX}.")
             self.say(f"  What to do: put a corrected file of the same name in {year_dir}/ (it clears the quarantine")
             self.say(f"  entry), or delete the quarantined file and its {ERROR_SUFFIX} to withdraw it.")
         elif self.failed_checks:
