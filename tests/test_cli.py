@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pytest
 
 from orchestration.settings import REPO_ROOT
 from tests.survey_fixtures import small_survey, write_landing
@@ -113,3 +114,32 @@ def test_a_release_prints_one_line_per_stage_and_a_summary(tmp_path: Path) -> No
     assert "public" in row and "companies/" in row and "internal" in row
     assert "STEP_START" not in run.stdout
     assert partitions == [KNOWN_YEAR]
+
+
+_CAPTURE = """
+import subprocess, sys
+from pathlib import Path
+from orchestration.cli import Terminal
+
+terminal = Terminal(verbose=sys.argv[2] == "1")
+with terminal.capturing():
+    terminal.start_log(Path(sys.argv[1]))
+    terminal.say("2031  progress line")
+    print("dagster event line", flush=True)
+    print("a warning", file=sys.stderr, flush=True)
+    subprocess.run(["echo", "dbt child line"], check=True)
+"""
+
+
+@pytest.mark.parametrize("verbose", ["0", "1"])
+def test_everything_else_goes_to_the_log_and_to_the_terminal_only_when_verbose(tmp_path: Path, verbose: str) -> None:
+    log = tmp_path / "run.log"
+    run = subprocess.run(
+        [sys.executable, "-c", _CAPTURE, str(log), verbose], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    others = ["dagster event line", "a warning", "dbt child line"]
+    assert all(line in log.read_text() for line in ["2031  progress line", *others])
+    shown = (run.stdout + run.stderr).splitlines()
+    assert shown.count("2031  progress line") == 1
+    assert all((line in shown) == (verbose == "1") for line in others), shown
