@@ -273,8 +273,12 @@ def release_year(
             done = finished.is_set()  # read before fetching: the last fetch then sees every stored event
             connection = instance.get_records_for_run(run_id=run_id, cursor=cursor)
             for record in connection.records:
-                if record.event_log_entry.dagster_event is not None:
+                if record.event_log_entry.dagster_event is None:
+                    continue
+                try:
                     progress.handle(record.event_log_entry.dagster_event)
+                except Exception as error:  # a display problem must not hide the rest of the run's progress
+                    terminal.say(f"  (could not show an event: {error!r}; the log has it)")
             cursor = connection.cursor
             if done and not connection.has_more:
                 return
