@@ -11,56 +11,58 @@ PORT ?= 3000
 
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 export DAGSTER_HOME
-# The environment's tools come first: dagster-dbt runs `dbt` from PATH (DbtProject.prepare_if_dev under `dagster dev`).
+# The environment's tools come first: dagster-dbt runs `dbt` from PATH (DbtProject.prepare_if_dev under `dg dev`),
+# and `dg` checks that the active environment is the project's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+export VIRTUAL_ENV := $(CURDIR)/.venv
 export UV_PYTHON_DOWNLOADS := never
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 MANIFEST := dbt_project/target/manifest.json
-RELEASE_CMD = $(BIN)/dagster job execute -m orchestration.definitions -j yearly_index_release \
-	--tags '{"dagster/partition": "$(1)"}'
 
 .PHONY: install manifest browser demo demo-data release ui test lint bench clean
 
 $(UV):
-	$(PYTHON) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+	@echo "Bootstrapping uv into $(TOOLS)/"
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
-	touch $@
+	@echo "Installing the locked environment into .venv/ (uv sync)"
+	@$(UV) sync --frozen --quiet --python $(PYTHON)
+	@touch $@
 
 install: .venv/.installed
 
 # dbt's manifest, which Dagster's dbt assets are built from (never parsed at import).
 manifest: install
-	cd dbt_project && ../$(BIN)/dbt parse --quiet
+	@cd dbt_project && ../$(BIN)/dbt parse --quiet
 
 # Headless Chromium prints the reports to PDF and runs the browser tests; Debian's package, never a downloaded build.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@chromium --version
+	@chromium --version >/dev/null
 
 demo-data: install
-	$(BIN)/python -m orchestration.demo_data --landing "$${MEDARBEIDERINDEKS_LANDING:-data/landing}"
+	@$(BIN)/python -m orchestration.demo_data --landing "$${MEDARBEIDERINDEKS_LANDING:-data/landing}"
 
+# Progress one line per stage and year; Dagster's and dbt's output go to logs/ (VERBOSE=1 shows them live).
 # The demo's data is made up, so its releases may use the documented demo pseudonym key.
-demo: demo-data manifest
-	@for year in $(YEARS); do MEDARBEIDERINDEKS_DEMO=1 $(MAKE) --no-print-directory release YEAR=$$year || exit 1; done
-	@$(BIN)/python -m orchestration.show_releases
+demo: demo-data manifest browser
+	@MEDARBEIDERINDEKS_DEMO=1 $(BIN)/python -m orchestration.cli $(YEARS)
 
-release: manifest
-	$(BIN)/python -m orchestration.register_years
-	$(call RELEASE_CMD,$(YEAR))
+release: manifest browser
+	@$(BIN)/python -m orchestration.cli $(YEAR)
 
 ui: manifest
-	$(BIN)/python -m orchestration.register_years
-	$(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p $(PORT)
+	@$(BIN)/python -m orchestration.register_years
+	$(BIN)/dg dev -h 127.0.0.1 -p $(PORT)
 
 lint: manifest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	$(BIN)/dg check defs
 
 test: lint browser
 	$(BIN)/pytest
@@ -69,5 +71,5 @@ bench: manifest
 	$(BIN)/python -m bench.run_bench
 
 clean:
-	rm -rf data releases .dagster/storage .dagster/history .dagster/schedules .dagster/logs \
+	rm -rf data releases logs .dagster/storage .dagster/history .dagster/schedules .dagster/logs \
 		dbt_project/target dbt_project/logs

@@ -1,4 +1,5 @@
-"""The landing-folder sensor: a new year folder becomes a partition; new or changed files start a load.
+"""The landing-folder sensor: a new year folder becomes a partition, a year with neither folder nor release stops
+being one; new or changed files start a load.
 
 A file still being written is not read: a year's listing (names, sizes, modification times) must be the same
 on two consecutive ticks before its load is requested.
@@ -13,7 +14,7 @@ import dagster as dg
 
 from orchestration.ingest.loader import ERROR_SUFFIX, QUARANTINE_DIR
 from orchestration.jobs import load_raw_exports
-from orchestration.partitions import survey_years
+from orchestration.partitions import offered_years, partition_changes, survey_years
 from orchestration.resources import WarehousePaths
 
 
@@ -54,14 +55,18 @@ def plan_loads(
 @dg.sensor(job=load_raw_exports, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def landing_folder_sensor(context: dg.SensorEvaluationContext, paths: WarehousePaths) -> dg.SensorResult:
     years = paths.landing_years()
-    known = set(context.instance.get_dynamic_partitions(survey_years.name))
-    new_years = [y for y in years if y not in known]
+    new_years, gone_years = partition_changes(
+        context.instance.get_dynamic_partitions(survey_years.name), offered_years(paths)
+    )
     cursor, to_load = plan_loads(
         json.loads(context.cursor) if context.cursor else {},
         {y: landing_fingerprint(paths, y) for y in years},
     )
     return dg.SensorResult(
         run_requests=[dg.RunRequest(partition_key=y, run_key=f"{y}:{cursor[y]['loaded']}") for y in to_load],
-        dynamic_partitions_requests=[survey_years.build_add_request(new_years)] if new_years else [],
+        dynamic_partitions_requests=[
+            *([survey_years.build_add_request(new_years)] if new_years else []),
+            *([survey_years.build_delete_request(gone_years)] if gone_years else []),
+        ],
         cursor=json.dumps(cursor, sort_keys=True),
     )

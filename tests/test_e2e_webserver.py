@@ -1,4 +1,4 @@
-"""End to end through the UI: start it as a user does (`make ui`: `dagster dev` with its daemon and the landing
+"""End to end through the UI: start it as a user does (`make ui`: `dg dev` with its daemon and the landing
 sensor), check that it shows the asset graph and the blocking checks, launch the yearly release over GraphQL (what
 the launch button does), and read the release folder. The UI always stops, with its whole process group."""
 
@@ -62,7 +62,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None
 
 
 def _stop_group(process: subprocess.Popen) -> None:
-    """`dagster dev` ignores SIGTERM for a long while: end the whole group, then make sure nothing is left."""
+    """`dg dev` ignores SIGTERM for a long while: end the whole group, then make sure nothing is left."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(process.pid, sig)
