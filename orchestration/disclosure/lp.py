@@ -27,6 +27,9 @@ from scipy.optimize import linprog
 
 # HiGHS status codes (scipy.optimize.linprog): 0 optimal, 2 infeasible, 3 unbounded.
 _OPTIMAL, _INFEASIBLE, _UNBOUNDED = 0, 2, 3
+# HiGHS's choice first; when it stops on numerical trouble (sums of squares run to 1e4 x n beside counts of 1),
+# the interior-point solver, then the dual simplex on the problem as given.
+_ATTEMPTS = (("highs", None), ("highs-ipm", None), ("highs-ds", {"presolve": False}))
 
 
 class AuditInfeasible(RuntimeError):
@@ -135,20 +138,13 @@ class Problem:
 
     @staticmethod
     def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> tuple[float, np.ndarray | None]:
-        """The minimum of cost·x and a point attaining it (None when unbounded). HiGHS occasionally stops on the
-        narrow bands of published doubles ("Solve error"); the same problem without presolve then solves."""
-        result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if result.status not in (_OPTIMAL, _INFEASIBLE, _UNBOUNDED):
+        """The minimum of cost·x and a point attaining it (None when unbounded)."""
+        for method, options in _ATTEMPTS:
             result = linprog(
-                cost,
-                A_ub=a_ub,
-                b_ub=b_ub,
-                A_eq=a_eq,
-                b_eq=b_eq,
-                bounds=bounds,
-                method="highs",
-                options={"presolve": False},
+                cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method=method, options=options
             )
+            if result.status in (_OPTIMAL, _UNBOUNDED, _INFEASIBLE):
+                break
         if result.status == _OPTIMAL:
             return float(result.fun), result.x
         if result.status == _UNBOUNDED:
