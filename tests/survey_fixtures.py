@@ -22,7 +22,10 @@ def small_survey(year: int, sizes: dict[str, int], seed: int) -> pd.DataFrame:
         level = rng.normal(0, 0.6)
         for r in range(size):
             person = level + rng.normal(0, 0.8)
-            answers = np.clip(np.rint(3.6 + person + rng.normal(0, 0.9, len(ITEMS))), 1, 6).astype(object)
+            # each item on its own scale (1-6, the 0-10 recommend item): the latent level shifted onto it
+            low, high = ITEMS["scale_min"].to_numpy(), ITEMS["scale_max"].to_numpy()
+            position = (3.6 + person + rng.normal(0, 0.9, len(ITEMS)) - 1) / 5
+            answers = np.clip(np.rint(low + position * (high - low)), low, high).astype(int).astype(object)
             answers[rng.random(len(ITEMS)) < 0.06] = ""
             answers[rng.random(len(ITEMS)) < 0.04] = "Vet ikke"
             rows.append(
