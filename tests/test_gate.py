@@ -208,3 +208,25 @@ def test_a_release_of_raw_assets_only_is_refused(harness: Harness, tmp_path: Pat
     assert "required check published/participating_companies:participating_companies_publishable did not run" in (
         message
     )
+
+
+def test_the_writer_puts_the_evidence_in_the_release_and_its_manifest(tmp_path: Path) -> None:
+    import duckdb
+
+    from orchestration.release import ReleaseError, write_release
+
+    warehouse = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema published")
+        con.execute("create table published.t as select 2025 as year, 1 as x")
+    evidence = {"evidence/published_t.json": b'{"success": true}\n', "evidence/disclosure_settings.json": b"{}\n"}
+    common = {"warehouse_path": str(warehouse), "releases_dir": str(tmp_path / "r"), "year": 2025, "checks": []}
+    release = write_release(**common, thresholds={"min_respondents": 5}, evidence=evidence)
+    root = Path(release.path)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["evidence"] == sorted(evidence)
+    for name, content in evidence.items():
+        assert (root / name).read_bytes() == content and name in manifest["files"]
+    with pytest.raises(ReleaseError, match="leaves the release folder"):
+        write_release(**common, thresholds={}, evidence={"../outside.json": b"{}"})
+    assert not (tmp_path / "r" / ".versions" / "2025" / "outside.json").exists()
