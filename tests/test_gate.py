@@ -230,3 +230,22 @@ def test_the_writer_puts_the_evidence_in_the_release_and_its_manifest(tmp_path: 
     with pytest.raises(ReleaseError, match="leaves the release folder"):
         write_release(**common, thresholds={}, evidence={"../outside.json": b"{}"})
     assert not (tmp_path / "r" / ".versions" / "2025" / "outside.json").exists()
+
+
+def test_dbt_refuses_to_compile_below_a_floor(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    command = [sys.executable, "-m", "dbt.cli.main", "compile", "--profiles-dir", ".", "--select"]
+    command += ["int_disclosure_settings", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)]
+    below = subprocess.run(
+        [*command, "--vars", "{max_company_share: 0.9}"], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert below.returncode != 0
+    assert "max_company_share = 0.9 is above its floor 0.5" in below.stdout
+    allowed = subprocess.run(
+        [*command, "--vars", "{max_company_share: 0.4}"], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert allowed.returncode == 0, allowed.stdout[-2000:]
