@@ -3,14 +3,22 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from hypothesis import settings
 
 from orchestration.resources import WarehousePaths
 from orchestration.settings import SEEDS_DIR
+
+# Hypothesis profiles: property tests whose examples are dbt builds run "ci" by default (a capped count of random
+# examples); HYPOTHESIS_PROFILE=thorough runs many more. Health checks stay on in both.
+settings.register_profile("ci", max_examples=8)
+settings.register_profile("thorough", max_examples=100)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @dataclass

@@ -208,3 +208,44 @@ def test_a_release_of_raw_assets_only_is_refused(harness: Harness, tmp_path: Pat
     assert "required check published/participating_companies:participating_companies_publishable did not run" in (
         message
     )
+
+
+def test_the_writer_puts_the_evidence_in_the_release_and_its_manifest(tmp_path: Path) -> None:
+    import duckdb
+
+    from orchestration.release import ReleaseError, write_release
+
+    warehouse = tmp_path / "wh.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema published")
+        con.execute("create table published.t as select 2025 as year, 1 as x")
+    evidence = {"evidence/published_t.json": b'{"success": true}\n', "evidence/disclosure_settings.json": b"{}\n"}
+    common = {"warehouse_path": str(warehouse), "releases_dir": str(tmp_path / "r"), "year": 2025, "checks": []}
+    release = write_release(**common, thresholds={"min_respondents": 5}, evidence=evidence)
+    root = Path(release.path)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["evidence"] == sorted(evidence)
+    for name, content in evidence.items():
+        assert (root / name).read_bytes() == content and name in manifest["files"]
+    with pytest.raises(ReleaseError, match="leaves the release folder"):
+        write_release(**common, thresholds={}, evidence={"../outside.json": b"{}"})
+    assert not (tmp_path / "r" / ".versions" / "2025" / "outside.json").exists()
+
+
+def test_dbt_refuses_to_compile_below_a_floor(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    command = [sys.executable, "-m", "dbt.cli.main", "compile", "--profiles-dir", ".", "--select"]
+    command += ["int_disclosure_settings", "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)]
+    below = subprocess.run(
+        [*command, "--vars", "{max_company_share: 0.9}"], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert below.returncode != 0
+    assert "max_company_share = 0.9 is above its floor 0.5" in below.stdout
+    allowed = subprocess.run(
+        [*command, "--vars", "{max_company_share: 0.4}"], cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True
+    )
+    assert allowed.returncode == 0, allowed.stdout[-2000:]
