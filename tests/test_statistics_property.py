@@ -34,6 +34,9 @@ REPO = Path(__file__).resolve().parents[1]
 DBT = [sys.executable, "-c", "import sys; from dbt.cli.main import cli; sys.exit(cli())"]
 YEARS = (2024, 2025)
 MIN_RESPONDENTS, MIN_COMPANIES, MAX_SHARE = 5, 3, 0.5
+# a benchmark leaves two companies unknown to a coalition of this many participants (var colluding_companies)
+COLLUDING = 2
+SHARES = ["favorable_pct", "neutral_pct", "unfavorable_pct", "dont_know_pct"]
 KEY_DRIVER_MIN = 8
 MIN_COMPANIES_DISTRIBUTION = (
     4  # company-weighted mean and percentiles need this many ranked companies (> min_companies)
@@ -357,12 +360,12 @@ def _check_company_scores(survey, a, scores, published) -> None:
         expected = _group_stats(
             of.score, ans, survey, row.measure_type, row.measure_id, invited.get((row.year, row.company_id))
         )
-        assert row.n_respondents == expected["n_respondents"], key
         if expected["n_respondents"] < MIN_RESPONDENTS:
             assert row.suppressed, key
         if row.suppressed:
-            assert all(pd.isna(getattr(row, c)) for c in VALUES), key
+            assert pd.isna(row.n_respondents) and all(pd.isna(getattr(row, c)) for c in VALUES), key
             continue
+        assert row.n_respondents == expected["n_respondents"], key
         for c in VALUES:
             _close(getattr(row, c), expected[c], f"company_scores {key} {c}", _tol(c))
     # every company-year with respondents has its overall index row and (eNPS asked) its eNPS row
@@ -373,11 +376,22 @@ def _check_company_scores(survey, a, scores, published) -> None:
         assert {"index", "enps"} <= set(mine.measure_type), (year, company)
 
 
+def _pooled_companies(cells: pd.DataFrame) -> set:
+    """The companies whose cell (respondents with a score in ``cells``) enters the benchmarks."""
+    counts = cells.dropna(subset=["score"]).groupby("company_id").size()
+    return set(counts[counts >= MIN_RESPONDENTS].index)
+
+
 def _benchmark_expectations(survey, a, scores, scope, bench_id, year, mt, mid) -> dict:
     in_scope = (scores.year == year) & ((scores.industry_id == bench_id) if scope == "industry" else True)
     of = scores[in_scope & (scores.measure_type == mt) & (scores.measure_id == mid)]
+    # a benchmark pools the company cells with at least MIN_RESPONDENTS respondents (methodology §4)
+    pooled = _pooled_companies(of)
+    of = of[of.company_id.isin(pooled)]
     ans_scope = a[(a.year == year) & ((a.industry_id == bench_id) if scope == "industry" else True)]
-    expected = _group_stats(of.score, _answers_of_measure(ans_scope, mt, mid), survey, mt, mid)
+    expected = _group_stats(
+        of.score, _answers_of_measure(ans_scope[ans_scope.company_id.isin(pooled)], mt, mid), survey, mt, mid
+    )
     per_company = of.dropna(subset=["score"]).groupby("company_id").score.agg(["mean", "count"])
     expected["n_companies"] = len(per_company)
     expected["max_share"] = per_company["count"].max() / per_company["count"].sum() if len(per_company) else np.nan
@@ -408,15 +422,21 @@ def _check_benchmarks(survey, a, scores, published) -> None:
     for row in published["benchmarks"].itertuples():
         key = (row.year, row.benchmark_scope, row.benchmark_id, row.measure_type, row.measure_id)
         e = _benchmark_expectations(survey, a, scores, *key[1:3], row.year, row.measure_type, row.measure_id)
-        assert row.n_respondents == e["n_respondents"] and row.n_companies == e["n_companies"], key
         must_suppress = (
-            e["n_respondents"] < MIN_RESPONDENTS or e["n_companies"] < MIN_COMPANIES or e["max_share"] > MAX_SHARE
+            e["n_respondents"] < MIN_RESPONDENTS
+            or e["n_companies"] < MIN_COMPANIES
+            or e["n_companies"] - COLLUDING < 2  # two companies unknown to any coalition of COLLUDING
+            or e["max_share"] > MAX_SHARE
         )
         if must_suppress:
             assert row.suppressed, key
         if row.suppressed:
+            assert pd.isna(row.n_respondents) and pd.isna(row.n_companies), key
             continue
+        assert row.n_respondents == e["n_respondents"] and row.n_companies == e["n_companies"], key
         for c in VALUES:
+            if c in SHARES and pd.isna(getattr(row, c)) and row.measure_type in ("theme", "index"):
+                continue  # withheld where a pooled company's item cell of the measure is not pooled (dbt macro)
             if c not in DISTRIBUTION_VALUES:
                 _close(getattr(row, c), e[c], f"benchmarks {key} {c}", _tol(c))
         # the distribution of company indices is published only over enough ranked companies (disclosure control):
@@ -451,8 +471,9 @@ def _check_company_vs_benchmark(survey, scores, published) -> None:
         year = m[m.year == row.year]
         own = year[year.company_id == row.company_id].score.dropna()
         others = year[year.company_id != row.company_id].dropna(subset=["score"])
+        others = others[others.company_id.isin(_pooled_companies(others))]
         per_company = others.groupby("company_id").score.agg(["mean", "count"])
-        if len(own) < MIN_RESPONDENTS or len(per_company) < MIN_COMPANIES:
+        if len(own) < MIN_RESPONDENTS or len(per_company) < MIN_COMPANIES or len(per_company) - (COLLUDING - 1) < 2:
             assert row.suppressed, key
         if per_company["count"].max() / per_company["count"].sum() > MAX_SHARE if len(per_company) else False:
             assert row.suppressed, key
@@ -497,9 +518,9 @@ def _check_subgroups(survey, a, scores, published) -> None:
         ]  # fmt: skip
         ans = _answers_of_measure(a[(a.year == row.year) & a.respondent_id.isin(ids)], row.measure_type, row.measure_id)
         e = _group_stats(of.score, ans, survey, row.measure_type, row.measure_id)
-        assert row.n_respondents == e["n_respondents"], key
         if e["n_respondents"] < MIN_RESPONDENTS:
             assert row.suppressed, key
+        assert pd.isna(row.n_respondents) if row.suppressed else row.n_respondents == e["n_respondents"], key
         if not row.suppressed:
             for c in VALUES:
                 _close(getattr(row, c), e[c], f"subgroup_scores {key} {c}", _tol(c))
@@ -513,9 +534,12 @@ def _check_answer_distribution(survey, a, published) -> None:
             sel = sel[sel.company_id == scope_id]
         elif scope == "industry":
             sel = sel[sel.industry_id == scope_id]
+        if scope != "company":  # industry and national distributions pool the company item cells that enter benchmarks
+            valid = sel[~sel.is_dont_know].groupby("company_id").size()
+            sel = sel[sel.company_id.isin(valid[valid >= MIN_RESPONDENTS].index)]
         item = survey.items.set_index("item_id").loc[item_id]
         assert len(cells) == item.scale_max - item.scale_min + 2  # every code and the don't-know row
-        assert (cells.n_respondents == len(sel)).all()
+        assert (cells.n_respondents == len(sel)).all() or cells.suppressed.all()
         per_company = sel.groupby("company_id").size()
         if len(sel) < MIN_RESPONDENTS or (
             scope != "company" and (len(per_company) < MIN_COMPANIES or per_company.max() / len(sel) > MAX_SHARE)
