@@ -41,7 +41,7 @@ manifest: install
 # Headless Chromium prints the reports to PDF and runs the browser tests; Debian's package, never a downloaded build.
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
-	@chromium --version >/dev/null
+	@chromium --version >/dev/null 2>&1 || { echo "chromium does not start"; exit 1; }
 
 demo-data: install
 	@$(BIN)/python -m orchestration.demo_data --landing "$${MEDARBEIDERINDEKS_LANDING:-data/landing}"
