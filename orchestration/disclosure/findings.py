@@ -14,7 +14,7 @@ Keys = Mapping[str, str | int | None]
 
 def protection_margin(scale_min: float, scale_max: float, scale_points: float | None = None) -> float:
     """The width a protected mean's interval must keep, in index points: ``audit_margin_scale_points`` scale points
-    of the measure (one point of a 1-6 item, theme or the index is 20 index points; of the 0-10 item, 10)."""
+    of the measure (a whole point of a 1-6 item, theme or the index is 20 index points; of the 0-10 item, 10)."""
     if scale_points is None:
         scale_points = float(threshold_defaults()["audit_margin_scale_points"])
     return scale_points * 100.0 / (scale_max - scale_min)

@@ -8,7 +8,7 @@ set of non-empty cells is more than a real reader knows, so this audit is strict
 Published relations: the company cell (n, mean, sd, shares, don't-know share) and its answer distribution (items),
 and every published subgroup cell of the four breakdowns (blocks.publish). Protected ("primary") cells are the
 subgroup cells suppressed for min_respondents: the interval their mean can still take must be at least the margin
-wide (one scale point, `margin`), and their n must keep at least two possible whole values. Complementary cells need
+wide (audit_margin_scale_points scale points, `margin`), and their n must keep at least two possible whole values. Complementary cells need
 no margin of their own: they only hide the primaries (standard practice in statistical offices).
 
 What the published company cell reveals by itself (e.g. every one of its respondents answered 6, so every subgroup
