@@ -268,6 +268,17 @@ def _answers_of_measure(a: pd.DataFrame, measure_type: str, measure_id: str) -> 
     return a[a.item_id == (ENPS if measure_type == "enps" else measure_id)]
 
 
+def _shares_withheld(group_answers: pd.DataFrame, measure_type: str, measure_id: str) -> bool:
+    """A theme's or the index's shares count every item answer in it: withheld where one of the group's item cells
+    of the measure is withheld (fewer than MIN_RESPONDENTS valid answers) and holds answers (methodology §11)."""
+    if measure_type not in ("theme", "index"):
+        return False
+    answers = _answers_of_measure(group_answers, measure_type, measure_id)
+    valid = answers[~answers.is_dont_know].groupby("item_id").size()
+    held = answers.groupby("item_id").size()
+    return bool((held.index.to_series().map(valid).fillna(0) < MIN_RESPONDENTS).any())
+
+
 def _shares(answers: pd.DataFrame, measure_type: str) -> dict[str, float]:
     valid = answers[answers.x.notna()]
     n_valid, n_dk = len(valid), int(answers.is_dont_know.sum())
@@ -366,8 +377,11 @@ def _check_company_scores(survey, a, scores, published) -> None:
             assert pd.isna(row.n_respondents) and all(pd.isna(getattr(row, c)) for c in VALUES), key
             continue
         assert row.n_respondents == expected["n_respondents"], key
+        group = a[(a.year == row.year) & (a.company_id == row.company_id)]
+        withheld = _shares_withheld(group, row.measure_type, row.measure_id)
         for c in VALUES:
-            _close(getattr(row, c), expected[c], f"company_scores {key} {c}", _tol(c))
+            expect = np.nan if withheld and c in SHARES else expected[c]
+            _close(getattr(row, c), expect, f"company_scores {key} {c}", _tol(c))
     # every company-year with respondents has its overall index row and (eNPS asked) its eNPS row
     seen = a[["year", "company_id"]].drop_duplicates()
     got = published["company_scores"]
@@ -521,8 +535,12 @@ def _check_subgroups(survey, a, scores, published) -> None:
         if e["n_respondents"] < MIN_RESPONDENTS:
             assert row.suppressed, key
         assert pd.isna(row.n_respondents) if row.suppressed else row.n_respondents == e["n_respondents"], key
-        if not row.suppressed:
+        if not row.suppressed and not (row.measure_type in ("theme", "index") and pd.isna(row.favorable_pct)):
+            # a subgroup's theme shares may also be withheld for an item cell withheld by complementary suppression
             for c in VALUES:
+                _close(getattr(row, c), e[c], f"subgroup_scores {key} {c}", _tol(c))
+        elif not row.suppressed:
+            for c in (v for v in VALUES if v not in SHARES):
                 _close(getattr(row, c), e[c], f"subgroup_scores {key} {c}", _tol(c))
 
 

@@ -8,8 +8,9 @@ set of non-empty cells is more than a real reader knows, so this audit is strict
 Published relations: the company cell (n, mean, sd, shares, don't-know share) and its answer distribution (items),
 and every published subgroup cell of the four breakdowns (blocks.publish). Protected ("primary") cells are the
 subgroup cells suppressed for min_respondents: the interval their mean can still take must be at least the margin
-wide (audit_margin_scale_points scale points, `margin`), and their n must keep at least two possible whole values. Complementary cells need
-no margin of their own: they only hide the primaries (standard practice in statistical offices).
+wide (audit_margin_scale_points scale points, `margin`), and their n must keep at least two possible whole values.
+Complementary cells need no margin of their own: they only hide the primaries (standard practice in statistical
+offices).
 
 What the published company cell reveals by itself (e.g. every one of its respondents answered 6, so every subgroup
 did) is the company cell's disclosure, not the subgroups': a primary is required to keep min(margin, the width it
@@ -393,6 +394,10 @@ class Measures:
         else:
             raise ValueError(f"{self.source}: unknown measure_type {measure_type!r}")
         scales = sorted(set(zip(rows["scale_min"], rows["scale_max"], strict=True)))
+        if measure_type != "item" and len(scales) > 1:
+            # a theme or index over items of different scales: scores are 0-100 either way; the margin follows the
+            # scale with the fewest points, whose scale point is the widest in index points (the strictest margin)
+            scales = [min(scales, key=lambda scale: scale[1] - scale[0])]
         if len(scales) != 1:
             raise ValueError(
                 f"{self.source} {year}: {measure_type} {measure_id} needs one answer scale, its items have {scales}"
