@@ -16,23 +16,13 @@ import pandas as pd
 import pytest
 
 from orchestration.demo_data import write_demo_landing
+from orchestration.packages import INTERNAL_ONLY_COLUMNS
 from orchestration.resources import WarehousePaths
 from orchestration.settings import DEMO_PSEUDONYM_KEY, SEEDS_DIR
 from tests.conftest import Harness
 
 YEARS = (2023, 2024)
-SPREAD_COLUMNS = [
-    "ci_low",
-    "ci_high",
-    "index_company_weighted",
-    "company_weighted_ci_low",
-    "company_weighted_ci_high",
-    "p25",
-    "p50",
-    "p75",
-    "p90",
-    "max_company_share_pct",
-]
+SPREAD_COLUMNS = list(INTERNAL_ONLY_COLUMNS["benchmarks"])
 
 
 @pytest.fixture(scope="module")

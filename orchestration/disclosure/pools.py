@@ -66,28 +66,12 @@ from orchestration.disclosure.blocks import (
 )
 from orchestration.disclosure.findings import AuditResult, Finding, Interval, protection_margin
 from orchestration.disclosure.lp import AuditInfeasible, AuditSolverError, Problem, combine
+from orchestration.packages import INTERNAL_ONLY_COLUMNS
 from orchestration.settings import threshold_defaults
 
 PUBLIC = "public"
 INTERNAL = "internal"
 COMPANY_PREFIX = "company:"
-
-# Columns that only the internal package may carry (packages.md): functions of single companies' results.
-_INTERNAL_ONLY_COLUMNS = {
-    "benchmarks": (
-        "ci_low",
-        "ci_high",
-        "index_company_weighted",
-        "company_weighted_ci_low",
-        "company_weighted_ci_high",
-        "p25",
-        "p50",
-        "p75",
-        "p90",
-        "max_company_share_pct",
-    ),
-    "company_vs_benchmark": ("other_max_company_share_pct",),
-}
 
 
 # --- measures ------------------------------------------------------------------------------------------------------
@@ -317,7 +301,7 @@ def read_package(
 
     carried = []
     if audience != INTERNAL:
-        for table, columns in _INTERNAL_ONLY_COLUMNS.items():
+        for table, columns in INTERNAL_ONLY_COLUMNS.items():
             if table not in tables:
                 continue
             present = {
