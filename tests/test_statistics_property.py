@@ -581,7 +581,7 @@ def _check_reliability(survey, a, published) -> None:
             index=["company_id", "respondent_id"], columns="item_id", values="item_index", aggfunc="first"
         )
         complete = wide.reindex(columns=items).dropna()
-        assert row.n_complete == len(complete), (row.year, row.theme_id)
+        assert pd.isna(row.n_complete) if row.suppressed else row.n_complete == len(complete), (row.year, row.theme_id)
         k = len(items)
         total_var = complete.sum(axis=1).var(ddof=1) if len(complete) >= 2 else np.nan
         alpha = (
@@ -608,7 +608,7 @@ def _check_key_drivers(survey, a, scores, published) -> None:
         sel = pairs[(pairs.year == row.year) & (pairs.item_id == row.item_id)]
         if row.scope == "company":
             sel = sel[sel.company_id == row.scope_id]
-        assert row.n_respondents == len(sel)
+        assert pd.isna(row.n_respondents) if row.suppressed else row.n_respondents == len(sel)
         if row.suppressed:
             continue
         r = sel.item_index.corr(sel.score) if sel.item_index.std() > 1e-9 and sel.score.std() > 1e-9 else np.nan
@@ -623,10 +623,14 @@ def _check_response_rates(survey, a, published) -> None:
     rates = published["response_rates"].set_index(["year", "company_id"])
     counts = a.groupby(["year", "company_id"]).respondent_id.nunique()
     for (year, company), n in counts.items():
-        assert rates.loc[(year, company), "n_respondents"] == n
+        got = rates.loc[(year, company)]
+        assert got.suppressed == (n < MIN_RESPONDENTS) and (
+            pd.isna(got.n_respondents) if got.suppressed else got.n_respondents == n
+        )
     for row in survey.invited.itertuples():
         got = rates.loc[(row.year, row.company_id)]
-        _close(got.response_rate, 100 * counts.get((row.year, row.company_id), 0) / row.invited, "response_rate")
+        n = counts.get((row.year, row.company_id), 0)
+        _close(got.response_rate, np.nan if n < MIN_RESPONDENTS else 100 * n / row.invited, "response_rate")
 
 
 # Random surveys, health checks on; the example count comes from the Hypothesis profile (tests/conftest.py): every
