@@ -184,7 +184,8 @@ def test_release_launched_from_the_ui(tmp_path: Path) -> None:
     release = tmp_path / "releases" / str(YEAR)
     manifest = json.loads((release / "manifest.json").read_text())
     assert manifest["year"] == YEAR and manifest["run_id"] == run_id
-    assert (release / f"medarbeiderindeks_{YEAR}.duckdb").is_file()
+    assert all((release / p / f"medarbeiderindeks_{YEAR}.duckdb").is_file() for p in ("public", "internal"))
+    assert (release / "reports" / "index.html").is_file()  # the reports follow the release in the same job
     assert all(check["passed"] for check in manifest["checks"])
 
     # The sensor's load and the release both write the warehouse: the run queue ran them one after the other.
