@@ -41,6 +41,7 @@ LOG_DIR = REPO_ROOT / "logs"
 RAW_STEP = "raw_survey_tables"
 DBT_STEP = "medarbeiderindeks_dbt"
 RELEASE_STEP = "published_release"
+REPORTS_STEP = "release_reports"
 _POLL_SECONDS = 0.5
 _DRAIN_SECONDS = 1.0
 _DETAIL_WIDTH = 160
@@ -184,6 +185,10 @@ class RunProgress:
             self.dbt_models += 1
         elif key == RELEASE_STEP:
             self._released(Path(metadata["path"]))
+        elif key == REPORTS_STEP:
+            self.line(
+                f"reports written: {metadata['html']} HTML, {metadata['pdf']} PDF: {shown(Path(metadata['index']))}"
+            )
 
     def _released(self, link: Path) -> None:
         manifest = json.loads((link / "manifest.json").read_text(encoding="utf-8"))
@@ -193,7 +198,10 @@ class RunProgress:
         if not audit:
             self.line("disclosure audit: none recorded in the manifest")
         elif audit.get("passed", True):
-            self.line("disclosure audit passed")
+            self.line(
+                f"disclosure audit passed: {audit.get('pool_intervals', 0):,} protected values, "
+                f"{audit.get('subgroup_audits', 0):,} subgroup audits, {audit.get('packages', 0)} packages"
+            )
         self.line(f"release written: {shown(link)} ({manifest['release_id']})")
         self.result.succeeded = True
         self.result.release_path = link
