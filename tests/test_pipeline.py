@@ -108,7 +108,7 @@ def test_release_folder_follows_the_contract(released) -> None:
     assert set(manifest["evidence"]) <= set(manifest["files"])
     benchmarks_evidence = json.loads((root / "evidence" / "published_benchmarks.json").read_text())
     assert benchmarks_evidence["success"] is True and benchmarks_evidence["results"]
-    assert sorted(manifest["packages"]) == ["internal", "public", *sorted(f"companies/{c}" for c in SIZES)]
+    assert sorted(manifest["packages"]) == sorted(["internal", "public", *(f"companies/{c}" for c in SIZES)])
     assert manifest["checks"] and all(c["passed"] for c in manifest["checks"])
     assert any(c["check"] == "company_scores_publishable" for c in manifest["checks"])
     assert manifest["audit"]["passed"] and manifest["audit"]["pool_intervals"] > 0
