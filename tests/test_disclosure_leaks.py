@@ -76,12 +76,12 @@ def test_no_personal_data_in_any_published_file(tmp_path: Path) -> None:
     assert {".duckdb", ".parquet", ".csv", ".json"} <= kinds
     assert any(p.name == "subgroup_scores.parquet" for p in files)
     # DuckDB and Parquet compress strings, so their bytes would hide a leak: search their values instead
-    texts = {path.name: _published_text(path) for path in files}
+    texts = {str(path): _published_text(path) for path in files}  # every package's files, by their full path
     found = [(name, m) for name, text in texts.items() for m in markers if m.lower() in text]
     assert not found, found[:10]
     # control: the search does see strings that are published (a department name in subgroup_scores)
     for suffix in (".duckdb", ".parquet", ".csv"):
-        assert any("kundeservice" in texts[p.name] for p in files if p.suffix == suffix), suffix
+        assert any("kundeservice" in texts[str(p)] for p in files if p.suffix == suffix), suffix
     # and the planted data did not reach the warehouse either (dropped when the export was read)
     warehouse_text = _duckdb_text(warehouse)
     assert "kundeservice" in warehouse_text  # control
