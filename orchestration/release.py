@@ -175,7 +175,14 @@ def _write_package(warehouse_path: str, year: int, package: Package, out_dir: Pa
 
 
 def _participants(warehouse_path: str, year: int) -> list[str]:
+    """The year's participating companies (published.companies): one company package each; none without the table."""
     with duckdb.connect(warehouse_path, read_only=True) as con:
+        has_table = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = ? and table_name = 'companies'",
+            [PUBLISHED_SCHEMA],
+        ).fetchone()[0]
+        if not has_table:
+            return []
         return [
             row[0]
             for row in con.execute(
