@@ -33,6 +33,7 @@ SIZES = {
     "kyst_sparebank": 9,
     "fjelltele": 11,
     "bolge_mobil": 10,
+    "signal_norge": 8,
     "aerlig_reise": 3,
 }
 ITEMS = pd.read_csv(SEEDS_DIR / "items.csv")
