@@ -42,7 +42,11 @@ def _pick_companies(releases: Path) -> list[str]:
     heatmap has a cell suppressed for too few respondents."""
     year = releases / str(YEARS[-1])
     frames = {c.name: _table(c, "subgroup_scores") for c in (year / "companies").iterdir()}
-    rates = {c.name: int(_table(c, "response_rates")["n_respondents"].iloc[0]) for c in (year / "companies").iterdir()}
+    # a suppressed company publishes no count: it counts as 0 here
+    rates = {
+        c.name: int(_table(c, "response_rates")["n_respondents"].fillna(0).iloc[0])
+        for c in (year / "companies").iterdir()
+    }
     largest = max(rates, key=rates.get)
     small_cells = [
         name
