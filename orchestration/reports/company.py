@@ -167,7 +167,8 @@ class CompanyReport:
     def response(self) -> dict[str, Any]:
         row = one_row(self.data.rows("response_rates"), company_id=self.data.company_id)
         key = {"year": self.data.package.year, "company_id": self.data.company_id}
-        if row is None:
+        if row is None or bool(row.get("suppressed", False)):
+            # fewer respondents than min_respondents: neither the count nor the rate is published
             return {"published": False}
         f = self.figures
         return {
