@@ -273,7 +273,7 @@ def test_the_trend_reads_the_company_packages_of_earlier_years(releases, browser
 def test_screenshots_of_each_report_type(releases, browser, tmp_path) -> None:
     year = YEARS[-1]
     folders = (releases / str(year) / "companies").iterdir()
-    company = max(folders, key=lambda f: int(_table(f, "response_rates")["n_respondents"].iloc[0])).name
+    company = max(folders, key=lambda f: int(_table(f, "response_rates")["n_respondents"].fillna(0).iloc[0])).name
     shots = {
         "report-company.png": releases / str(year) / "reports" / "companies" / f"{company}.nb.html",
         "report-national.png": releases / str(year) / "reports" / "national.nb.html",
