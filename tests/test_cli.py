@@ -16,21 +16,10 @@ import duckdb
 import pytest
 
 from orchestration.settings import REPO_ROOT
-from tests.survey_fixtures import small_survey, write_landing
+from tests.survey_fixtures import NINE_COMPANIES, small_survey, write_landing
 
 YEAR = 2025  # a year the test's instance does not offer before the run (it has KNOWN_YEAR only)
-# eight pooled companies: enough that no two colluding readers narrow a third below the disclosure audit's margin
-SIZES = {
-    "nordlys_bank": 14,
-    "fjord_sparebank": 9,
-    "kyst_sparebank": 8,
-    "fjelltele": 11,
-    "signal_norge": 3,
-    "bolge_mobil": 9,
-    "vasskraft_ost": 10,
-    "trygg_forsikring": 9,
-    "vern_forsikring": 8,
-}
+SIZES = NINE_COMPANIES
 KNOWN_YEAR = "2024"  # offered by the instance before the run: the UI's landing folder has it
 
 

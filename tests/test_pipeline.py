@@ -11,24 +11,10 @@ import pytest
 from orchestration.resources import WarehousePaths
 from orchestration.settings import DEMO_PSEUDONYM_KEY, EXPECTATIONS_DIR
 from tests.conftest import Harness
-from tests.survey_fixtures import COMPANIES, expected_respondent_scores, small_survey, write_landing
+from tests.survey_fixtures import COMPANIES, NINE_COMPANIES, expected_respondent_scores, small_survey, write_landing
 
 YEAR = 2025
-# Three banks, three telecoms, two insurers and a power company: signal_norge is under min_respondents and enters no
-# benchmark, so the national benchmark pools eight companies (enough that no two colluding participants narrow a
-# third below the disclosure audit's margin); the banks' leave-one-out industry benchmark has only two other
-# companies and must be suppressed.
-SIZES = {
-    "nordlys_bank": 14,
-    "fjord_sparebank": 9,
-    "kyst_sparebank": 8,
-    "fjelltele": 11,
-    "signal_norge": 3,
-    "bolge_mobil": 9,
-    "vasskraft_ost": 10,
-    "trygg_forsikring": 9,
-    "vern_forsikring": 8,
-}
+SIZES = NINE_COMPANIES  # the banks' leave-one-out industry benchmark must be suppressed
 POOLED = [company for company, size in SIZES.items() if size >= 5]
 
 
