@@ -19,7 +19,7 @@ import requests
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from orchestration.settings import REPO_ROOT
-from tests.survey_fixtures import small_survey, write_landing
+from tests.survey_fixtures import NINE_COMPANIES, small_survey, write_landing
 
 pytestmark = pytest.mark.e2e
 YEAR = 2024
@@ -136,7 +136,7 @@ def test_release_launched_from_the_ui(tmp_path: Path) -> None:
     home.mkdir()
     shutil.copy(REPO_ROOT / ".dagster" / "dagster.yaml", home / "dagster.yaml")
     write_landing(
-        tmp_path / "landing", YEAR, small_survey(YEAR, {"nordlys_bank": 8, "fjelltele": 7, "nordreiser": 6}, 3)
+        tmp_path / "landing", YEAR, small_survey(YEAR, NINE_COMPANIES, 3)
     )
     port = _free_port()
     env = {
