@@ -63,6 +63,8 @@ lint: manifest
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
 	$(BIN)/dg check defs
+	@# Documentation and ownership of every model, macro and seed, scored by dbt-score (must stay above 9.5).
+	cd dbt_project && ../$(BIN)/dbt-score lint --manifest target/manifest.json --fail-project-under 9.5 --show failing-items
 
 test: lint browser
 	$(BIN)/pytest

@@ -135,9 +135,7 @@ def test_release_launched_from_the_ui(tmp_path: Path) -> None:
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO_ROOT / ".dagster" / "dagster.yaml", home / "dagster.yaml")
-    write_landing(
-        tmp_path / "landing", YEAR, small_survey(YEAR, NINE_COMPANIES, 3)
-    )
+    write_landing(tmp_path / "landing", YEAR, small_survey(YEAR, NINE_COMPANIES, 3))
     port = _free_port()
     env = {
         **os.environ,
