@@ -114,6 +114,18 @@ class Questionnaire:
         return [(theme_id, frame) for theme_id, frame in groups if not frame.empty]
 
 
+class Report:
+    """What every report holds: its language, the release's thresholds and id, and the year's questionnaire."""
+
+    def __init__(self, package: Package, lang: Language, thresholds: Thresholds, release_id: str) -> None:
+        self.lang = lang
+        self.t = lang.t
+        self.thresholds = thresholds
+        self.release_id = release_id
+        self.figures = Figures(lang)
+        self.questionnaire = Questionnaire.of(package, lang)
+
+
 def subgroup_sort_key(subgroup: str) -> tuple:
     """Bands in their natural order ("<1", "1-3", "3-5", "5+"; "<25", "25-34", ...), names alphabetically."""
     match = re.match(r"(<)?(\d+)", subgroup)

@@ -10,7 +10,7 @@ import pandas as pd
 from orchestration.reports import charts
 from orchestration.reports.common import (
     BREAKDOWNS,
-    Questionnaire,
+    Report,
     Thresholds,
     one_row,
     reason_text,
@@ -18,7 +18,7 @@ from orchestration.reports.common import (
     subgroup_sort_key,
     withheld_label,
 )
-from orchestration.reports.figures import Figures, is_missing
+from orchestration.reports.figures import is_missing
 from orchestration.reports.package import Package, PackageError
 from orchestration.reports.texts import Language
 
@@ -60,18 +60,13 @@ def _comparison_key(data: CompanyData, scope: str, measure_type: str, measure_id
     return {**_score_key(data, measure_type, measure_id), "benchmark_scope": scope}
 
 
-class CompanyReport:
+class CompanyReport(Report):
     def __init__(
         self, data: CompanyData, history: list[CompanyData], lang: Language, thresholds: Thresholds, release_id: str
     ) -> None:
+        super().__init__(data.package, lang, thresholds, release_id)
         self.data = data
         self.history = history
-        self.lang = lang
-        self.t = lang.t
-        self.thresholds = thresholds
-        self.release_id = release_id
-        self.figures = Figures(lang)
-        self.questionnaire = Questionnaire.of(data.package, lang)
 
     # ---- building blocks ------------------------------------------------------------------------------------
     def _company_figure(self, measure_type: str, measure_id: str, field: str, **options: Any):

@@ -7,8 +7,7 @@ from typing import Any
 import pandas as pd
 
 from orchestration.reports import charts
-from orchestration.reports.common import Questionnaire, Thresholds, one_row, reason_text, show
-from orchestration.reports.figures import Figures
+from orchestration.reports.common import Report, Thresholds, one_row, reason_text, show
 from orchestration.reports.package import Package
 from orchestration.reports.texts import Language
 
@@ -27,18 +26,13 @@ def _benchmark_key(year: int, scope: str, benchmark_id: str, measure_type: str, 
     }
 
 
-class NationalReport:
+class NationalReport(Report):
     def __init__(
         self, package: Package, history: list[Package], lang: Language, thresholds: Thresholds, release_id: str
     ) -> None:
+        super().__init__(package, lang, thresholds, release_id)
         self.package = package
         self.history = history
-        self.lang = lang
-        self.t = lang.t
-        self.thresholds = thresholds
-        self.release_id = release_id
-        self.figures = Figures(lang)
-        self.questionnaire = Questionnaire.of(package, lang)
         self.year = package.year
 
     def _benchmark(
