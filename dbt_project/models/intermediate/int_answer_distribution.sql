@@ -26,39 +26,56 @@ answer_labels as (
 
 ),
 
--- industry and national distributions pool the answers of the company item cells that enter the benchmarks
-pooled_answers as (
+-- The answers counted once per company x item x code: every scope below sums these few rows rather than
+-- re-reading (and tripling) one row per answer.
+company_code_counts as (
 
-    select answers_scored.*
+    select
+        year,
+        company_id,
+        industry_id,
+        item_id,
+        cast(answer_value as integer) as answer_code,
+        is_dont_know,
+        count(*) as n
     from answers_scored
+    group by year, company_id, industry_id, item_id, cast(answer_value as integer), is_dont_know
+
+),
+
+-- industry and national distributions pool the answers of the company item cells that enter the benchmarks
+pooled_counts as (
+
+    select company_code_counts.*
+    from company_code_counts
     semi join {{ ref('int_company_measure_stats') }} as company_stats
-        on answers_scored.year = company_stats.year
-            and answers_scored.company_id = company_stats.company_id
+        on company_code_counts.year = company_stats.year
+            and company_code_counts.company_id = company_stats.company_id
             and company_stats.measure_type = 'item'
-            and answers_scored.item_id = company_stats.measure_id
+            and company_code_counts.item_id = company_stats.measure_id
             and {{ enters_benchmarks('company_stats.n_respondents') }}
 
 ),
 
-scoped_answers as (
+scoped_counts as (
 
     select
         'company' as scope,
         company_id as scope_id,
         *
-    from answers_scored
+    from company_code_counts
     union all
     select
         'industry' as scope,
         industry_id as scope_id,
         *
-    from pooled_answers
+    from pooled_counts
     union all
     select
         'national' as scope,
         'all' as scope_id,
         *
-    from pooled_answers
+    from pooled_counts
 
 ),
 
@@ -70,8 +87,8 @@ company_counts as (
         scope_id,
         item_id,
         company_id,
-        count(*) as n_answers
-    from scoped_answers
+        cast(sum(n) as bigint) as n_answers
+    from scoped_counts
     group by year, scope, scope_id, item_id, company_id
 
 ),
@@ -98,11 +115,11 @@ answer_counts as (
         scope,
         scope_id,
         item_id,
-        cast(answer_value as integer) as answer_code,
+        answer_code,
         is_dont_know,
-        count(*) as n
-    from scoped_answers
-    group by year, scope, scope_id, item_id, cast(answer_value as integer), is_dont_know
+        cast(sum(n) as bigint) as n
+    from scoped_counts
+    group by year, scope, scope_id, item_id, answer_code, is_dont_know
 
 ),
 
