@@ -5,7 +5,10 @@ mean times its n, a share times its denominator, ...). Statistical offices audit
 protected value, the smallest interval that every solution of those relations leaves it in (τ-ARGUS and sdcTable
 call it the "audit"). A :class:`Problem` collects the unknowns with their bounds and the relations, and
 :meth:`Problem.interval` returns that interval for a linear expression, or for a ratio of two (a mean = sum / n),
-with scipy's HiGHS solver.
+with the HiGHS solver (highspy). A problem is handed to HiGHS once and each objective re-solved from the basis the
+last one left (the min and max of one expression, then the next expression): a solve then takes a few simplex
+iterations instead of a fresh model, presolve and crash each time. The ratios share one model too, whose denominator
+row alone changes.
 
 The intervals are those of the continuous relaxation (as τ-ARGUS audits): counts are not forced to be whole, so an
 interval can be wider than the one an attacker reasoning with whole numbers would find; the audit proves protection
@@ -21,15 +24,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import highspy
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 
-# HiGHS status codes (scipy.optimize.linprog): 0 optimal, 2 infeasible, 3 unbounded.
-_OPTIMAL, _INFEASIBLE, _UNBOUNDED = 0, 2, 3
-# HiGHS's choice first; when it stops on numerical trouble (sums of squares run to 1e4 x n beside counts of 1),
-# the interior-point solver, then the dual simplex on the problem as given.
-_ATTEMPTS = (("highs", None), ("highs-ipm", None), ("highs-ds", {"presolve": False}))
+_STATUS = highspy.HighsModelStatus
+# HiGHS's choice first (re-solved from the previous objective's basis); when it stops on numerical trouble (sums of
+# squares run to 1e4 x n beside counts of 1), a fresh solve with the interior-point solver, then with the simplex on
+# the problem as given (no presolve).
+_FALLBACKS = ({"solver": "ipm"}, {"solver": "simplex", "presolve": "off"})
+_DECISIVE = (_STATUS.kOptimal, _STATUS.kUnbounded, _STATUS.kInfeasible)
 
 
 class AuditInfeasible(RuntimeError):
@@ -55,6 +59,71 @@ def combine(*expressions: LinearExpression, weights: tuple[float, ...] | None = 
     return {variable: coefficient for variable, coefficient in out.items() if coefficient != 0.0}
 
 
+class _Model:
+    """One LP (lower <= A x <= upper, column bounds) held by HiGHS: each objective is solved from the basis the
+    previous one left (a change of objective keeps it primal feasible, so a few simplex iterations suffice)."""
+
+    def __init__(self, matrix, row_lower, row_upper, column_lower, column_upper) -> None:
+        matrix = sparse.csc_matrix(matrix)
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+        lp.col_cost_ = np.zeros(matrix.shape[1])
+        lp.col_lower_, lp.col_upper_ = column_lower, column_upper
+        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = matrix.shape[1], matrix.shape[0]
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+        self.columns = matrix.shape[1]
+        self.highs = self._solver(lp)
+
+    @staticmethod
+    def _solver(lp: highspy.HighsLp, **options: str) -> highspy.Highs:
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        for name, value in options.items():
+            highs.setOptionValue(name, value)
+        highs.passModel(lp)
+        return highs
+
+    def minimum(self, cost: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """The minimum of cost·x and a point attaining it (None when unbounded)."""
+        highs = self.highs
+        highs.changeColsCost(self.columns, np.arange(self.columns, dtype=np.int32), cost)
+        highs.run()
+        status = highs.getModelStatus()
+        for options in _FALLBACKS:
+            if status in _DECISIVE:
+                break
+            highs = self._solver(self.highs.getLp(), **options)
+            highs.run()
+            status = highs.getModelStatus()
+        if status == _STATUS.kOptimal:
+            return float(highs.getInfo().objective_function_value), np.array(highs.getSolution().col_value)
+        if status == _STATUS.kUnbounded:
+            return -math.inf, None
+        if status == _STATUS.kInfeasible:
+            raise AuditInfeasible(
+                f"the published relations contradict each other (HiGHS: {highs.modelStatusToString(status)})"
+            )
+        raise AuditSolverError(f"HiGHS stopped without an answer: {highs.modelStatusToString(status)}")
+
+
+class _RatioModel:
+    """The Charnes–Cooper model of a problem; its last row is the denominator d·y = 1, changed per ratio."""
+
+    def __init__(self, model: _Model, row: int) -> None:
+        self.model, self.row = model, row
+        self._denominator: dict[int, float] = {}
+
+    def set_denominator(self, denominator: dict[int, float]) -> None:
+        for variable in self._denominator.keys() - denominator.keys():
+            self.model.highs.changeCoeff(self.row, variable, 0.0)
+        for variable, coefficient in denominator.items():
+            if self._denominator.get(variable) != coefficient:
+                self.model.highs.changeCoeff(self.row, variable, coefficient)
+        self._denominator = dict(denominator)
+
+
 class Problem:
     """Unknowns with bounds, equalities and inequalities; intervals of linear expressions and ratios over them."""
 
@@ -64,7 +133,9 @@ class Problem:
         self._upper: list[float] = []
         self._equal: list[tuple[dict[int, float], float]] = []
         self._at_most: list[tuple[dict[int, float], float]] = []
-        self._compiled: tuple | None = None
+        self._relations: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
+        self._compiled: _Model | None = None
+        self._ratio: _RatioModel | None = None
 
     # ---- building -------------------------------------------------------------------------------------------------
     def variable(self, name: str, lower: float = 0.0, upper: float = math.inf) -> int:
@@ -73,18 +144,18 @@ class Problem:
         self.names.append(name)
         self._lower.append(float(lower))
         self._upper.append(float(upper))
-        self._compiled = None
+        self._relations = self._compiled = self._ratio = None
         return len(self.names) - 1
 
     def equal(self, coefficients: LinearExpression, rhs: float) -> None:
         """Σ c·x = rhs."""
         self._equal.append((self._checked(coefficients, rhs), float(rhs)))
-        self._compiled = None
+        self._relations = self._compiled = self._ratio = None
 
     def at_most(self, coefficients: LinearExpression, rhs: float) -> None:
         """Σ c·x <= rhs."""
         self._at_most.append((self._checked(coefficients, rhs), float(rhs)))
-        self._compiled = None
+        self._relations = self._compiled = self._ratio = None
 
     def at_least(self, coefficients: LinearExpression, rhs: float) -> None:
         """Σ c·x >= rhs."""
@@ -109,9 +180,14 @@ class Problem:
         return out
 
     # ---- solving --------------------------------------------------------------------------------------------------
-    def _matrix(self, rows: list[tuple[dict[int, float], float]]) -> tuple[sparse.csr_matrix | None, np.ndarray | None]:
-        if not rows:
-            return None, None
+    def _rows(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """Every relation as a row lower <= a·x <= upper: the equalities, then the inequalities."""
+        if self._relations is None:
+            self._relations = self._matrix()
+        return self._relations
+
+    def _matrix(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        rows = self._equal + self._at_most
         data, row_index, column_index = [], [], []
         for r, (coefficients, _) in enumerate(rows):
             for variable, coefficient in coefficients.items():
@@ -119,39 +195,63 @@ class Problem:
                 row_index.append(r)
                 column_index.append(variable)
         matrix = sparse.csr_matrix((data, (row_index, column_index)), shape=(len(rows), len(self.names)))
-        return matrix, np.array([rhs for _, rhs in rows])
+        rhs = np.array([rhs for _, rhs in rows], dtype=float)
+        lower = np.concatenate([rhs[: len(self._equal)], np.full(len(self._at_most), -math.inf)])
+        return matrix, lower, rhs
 
-    def _compile(self) -> tuple:
+    def _model(self) -> _Model:
+        """The problem as one HiGHS model, built once and re-solved for every objective."""
         if self._compiled is None:
-            a_eq, b_eq = self._matrix(self._equal)
-            a_ub, b_ub = self._matrix(self._at_most)
+            matrix, row_lower, row_upper = self._rows()
+            self._compiled = _Model(matrix, row_lower, row_upper, np.array(self._lower), np.array(self._upper))
+        return self._compiled
+
+    def _ratio_model(self) -> _RatioModel:
+        """The Charnes–Cooper model in (y, t) (see :meth:`interval`), built once; only its denominator row changes.
+
+        Rows: A y - b t within [lower·0, upper·0] (each relation scaled by t); l t <= y <= u t as rows where a bound is
+        finite and not 0 (y >= 0 stays a bound); d·y = 1 last; 0 <= t <= 1."""
+        if self._ratio is None:
+            matrix, row_lower, row_upper = self._rows()
+            size = len(self.names)
+            rhs = np.where(np.isfinite(row_upper), row_upper, row_lower)
+            relations = sparse.hstack([matrix, sparse.csr_matrix(-rhs.reshape(-1, 1))])
             lower = np.array(self._lower)
             upper = np.array(self._upper)
-            self._compiled = (a_eq, b_eq, a_ub, b_ub, lower, upper)
-        return self._compiled
+            bound_rows, bound_cols, bound_data = [], [], []
+            row = 0
+            for i in range(size):
+                if math.isfinite(lower[i]) and lower[i] != 0.0:  # l t - y <= 0
+                    bound_rows += [row, row]
+                    bound_cols += [i, size]
+                    bound_data += [-1.0, lower[i]]
+                    row += 1
+                if math.isfinite(upper[i]):  # y - u t <= 0
+                    bound_rows += [row, row]
+                    bound_cols += [i, size]
+                    bound_data += [1.0, -upper[i]]
+                    row += 1
+            bounds = sparse.csr_matrix((bound_data, (bound_rows, bound_cols)), shape=(row, size + 1))
+            denominator = sparse.csr_matrix((1, size + 1))
+            rows = sparse.vstack([relations, bounds, denominator]).tocsr()
+            # an equality stays an equality (0 = 0), an inequality a <= 0 (none of the relations has a finite lower
+            # bound apart from the equalities)
+            ratio_lower = np.concatenate(
+                [np.where(np.isfinite(row_lower), 0.0, -math.inf), np.full(row, -math.inf), [1.0]]
+            )
+            ratio_upper = np.concatenate([np.zeros(len(row_upper) + row), [1.0]])
+            column_lower = np.append(np.where(lower == 0.0, 0.0, -math.inf), 0.0)
+            column_upper = np.append(np.full(size, math.inf), 1.0)
+            self._ratio = _RatioModel(
+                _Model(rows, ratio_lower, ratio_upper, column_lower, column_upper), rows.shape[0] - 1
+            )
+        return self._ratio
 
     def _vector(self, expression: LinearExpression, size: int) -> np.ndarray:
         vector = np.zeros(size)
         for variable, coefficient in self._checked(expression, 0.0).items():
             vector[variable] = coefficient
         return vector
-
-    @staticmethod
-    def _solve(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> tuple[float, np.ndarray | None]:
-        """The minimum of cost·x and a point attaining it (None when unbounded)."""
-        for method, options in _ATTEMPTS:
-            result = linprog(
-                cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method=method, options=options
-            )
-            if result.status in (_OPTIMAL, _UNBOUNDED, _INFEASIBLE):
-                break
-        if result.status == _OPTIMAL:
-            return float(result.fun), result.x
-        if result.status == _UNBOUNDED:
-            return -math.inf, None
-        if result.status == _INFEASIBLE:
-            raise AuditInfeasible(f"the published relations contradict each other ({result.message})")
-        raise AuditSolverError(f"linprog stopped with status {result.status}: {result.message}")
 
     def interval(self, numerator: LinearExpression, denominator: LinearExpression | None = None) -> tuple[float, float]:
         """Min and max of numerator·x, or of (numerator·x)/(denominator·x) over {denominator·x >= 1}.
@@ -172,14 +272,10 @@ class Problem:
         feasible set, so any other expression evaluated there is a value that expression can take (a witness)."""
         if denominator is not None:
             return self._ratio_extremes(numerator, denominator)
-        a_eq, b_eq, a_ub, b_ub, lower, upper = self._compile()
+        model = self._model()
         cost = self._vector(numerator, len(self.names))
-        bounds = [
-            (None if math.isinf(lo) else lo, None if math.isinf(hi) else hi)
-            for lo, hi in zip(lower, upper, strict=True)
-        ]
-        low, at_low = self._solve(cost, a_ub, b_ub, a_eq, b_eq, bounds)
-        high, at_high = self._solve(-cost, a_ub, b_ub, a_eq, b_eq, bounds)
+        low, at_low = model.minimum(cost)
+        high, at_high = model.minimum(-cost)
         return low, -high, [x for x in (at_low, at_high) if x is not None]
 
     def value(self, expression: LinearExpression, point: np.ndarray) -> float:
@@ -189,49 +285,16 @@ class Problem:
     def _ratio_extremes(
         self, numerator: LinearExpression, denominator: LinearExpression
     ) -> tuple[float, float, list[np.ndarray]]:
-        a_eq, b_eq, a_ub, b_ub, lower, upper = self._compile()
         size = len(self.names)
-        t = size  # the extra column
-        # Rows in y and t: A_eq y - b_eq t = 0; A_ub y - b_ub t <= 0; bounds l t <= y <= u t; d·y = 1; t <= 1.
-        eq_blocks, ub_blocks = [], []
-        if a_eq is not None:
-            eq_blocks.append(sparse.hstack([a_eq, sparse.csr_matrix(-b_eq.reshape(-1, 1))]))
-        d = self._vector(denominator, size)
-        eq_blocks.append(sparse.csr_matrix(np.append(d, 0.0).reshape(1, -1)))
-        if a_ub is not None:
-            ub_blocks.append(sparse.hstack([a_ub, sparse.csr_matrix(-b_ub.reshape(-1, 1))]))
-        y_bounds = []
-        bound_rows, bound_cols, bound_data = [], [], []
-        row = 0
-        for i in range(size):
-            lo, hi = lower[i], upper[i]
-            # y_i >= 0 is a plain bound when the variable's lower bound is 0; other finite bounds become rows.
-            y_bounds.append((0.0 if lo == 0.0 else None, None))
-            if math.isfinite(lo) and lo != 0.0:  # l t - y <= 0
-                bound_rows += [row, row]
-                bound_cols += [i, t]
-                bound_data += [-1.0, lo]
-                row += 1
-            if math.isfinite(hi):  # y - u t <= 0
-                bound_rows += [row, row]
-                bound_cols += [i, t]
-                bound_data += [1.0, -hi]
-                row += 1
-        if row:
-            ub_blocks.append(sparse.csr_matrix((bound_data, (bound_rows, bound_cols)), shape=(row, size + 1)))
-        a_eq_ratio = sparse.vstack(eq_blocks).tocsr()
-        b_eq_ratio = np.zeros(a_eq_ratio.shape[0])
-        b_eq_ratio[-1] = 1.0
-        a_ub_ratio = sparse.vstack(ub_blocks).tocsr() if ub_blocks else None
-        b_ub_ratio = np.zeros(a_ub_ratio.shape[0]) if ub_blocks else None
-        bounds = [*y_bounds, (0.0, 1.0)]
+        ratio = self._ratio_model()
+        ratio.set_denominator(self._checked(denominator, 0.0))
         cost = np.append(self._vector(numerator, size), 0.0)
         try:
-            low, at_low = self._solve(cost, a_ub_ratio, b_ub_ratio, a_eq_ratio, b_eq_ratio, bounds)
+            low, at_low = ratio.model.minimum(cost)
         except AuditInfeasible:
             self.check_feasible()  # raises when the relations themselves contradict each other
             return math.nan, math.nan, []
-        high, at_high = self._solve(-cost, a_ub_ratio, b_ub_ratio, a_eq_ratio, b_eq_ratio, bounds)
+        high, at_high = ratio.model.minimum(-cost)
         # back from y = t·x to x where t > 0 (t = 0 is a direction, not a point)
         points = [y[:size] / y[size] for y in (at_low, at_high) if y is not None and y[size] > 1e-9]
         return low, -high, points

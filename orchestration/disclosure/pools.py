@@ -879,7 +879,8 @@ def _package_database(folder: Path, year: int) -> Path:
 
 
 def _union_connection(paths: Sequence[Path]) -> duckdb.DuckDBPyConnection:
-    """One connection holding the union of several packages (what a coalition holds together)."""
+    """One connection holding the union of several packages (what a coalition holds together): views over the
+    attached packages, so that nothing is copied (the audit reads each table a few times per year)."""
     con = duckdb.connect()
     tables: dict[str, list[str]] = {}
     for number, path in enumerate(paths):
@@ -892,7 +893,7 @@ def _union_connection(paths: Sequence[Path]) -> duckdb.DuckDBPyConnection:
             tables.setdefault(table, []).append(f"select * from package{number}.published.{table}")
     con.execute("create schema published")
     for table, selects in tables.items():
-        con.execute(f"create table published.{table} as {' union by name '.join(selects)}")
+        con.execute(f"create view published.{table} as {' union by name '.join(selects)}")
     return con
 
 
