@@ -34,9 +34,10 @@ $(UV):
 
 install: .venv/.installed
 
-# dbt's manifest, which Dagster's dbt assets are built from (never parsed at import).
+# dbt's manifest, which Dagster's dbt assets are built from (never parsed at import), parsed with the release's vars
+# and warehouse so the release's dbt build reuses the parse.
 manifest: install
-	@cd dbt_project && ../$(BIN)/dbt parse --quiet
+	@$(BIN)/python -m orchestration.dbt_invocation
 
 # Headless Chromium prints the reports to PDF and runs the browser tests; Debian's package, never a downloaded build.
 browser:

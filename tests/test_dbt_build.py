@@ -108,10 +108,16 @@ def built(tmp_path_factory) -> tuple[Path, pd.DataFrame, subprocess.CompletedPro
 
 
 def test_dbt_build_passes_unit_and_schema_tests(built):
-    _, _, result = built
+    warehouse, _, result = built
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    assert "unit test" in result.stdout
     assert "ERROR=0" in result.stdout
+    # The unit tests run here, in `make test`, and not in a release's build (tests/test_dbt_selection.py): every
+    # one of the project's unit tests must have run and passed.
+    run = json.loads((warehouse.parent / "target" / "run_results.json").read_text(encoding="utf-8"))
+    statuses = {r["unique_id"]: r["status"] for r in run["results"]}
+    manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["unit_tests"], "the project has unit tests"
+    assert {u: statuses.get(u) for u in manifest["unit_tests"]} == {u: "pass" for u in manifest["unit_tests"]}
 
 
 def test_company_index_matches_pandas(built):

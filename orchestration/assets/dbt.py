@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.dbt_invocation import dbt_build_args
 from orchestration.partitions import survey_years
 from orchestration.resources import DisclosureThresholds, WarehousePaths
 from orchestration.settings import DBT_PROJECT_DIR
@@ -33,11 +34,6 @@ def published_mart_names() -> list[str]:
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
     )
-
-
-def dbt_build_args(thresholds: Mapping[str, float]) -> list[str]:
-    """The thresholds always go in as --vars, so partial parsing survives as long as they stay the same."""
-    return ["build", "--vars", json.dumps(dict(thresholds), sort_keys=True)]
 
 
 @dbt_assets(
