@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, threshold_defaults
 
 YEAR = 2025
 
@@ -46,44 +47,108 @@ def dbt(work: Path) -> None:
 
 
 def checks(work: Path) -> None:
+    """The release's blocking Great Expectations suites over the frames its asset checks fetch (orchestration/checks/:
+    the raw answers and respondents of the year, every published mart); the outcomes go to the publish stage."""
     from orchestration.checks.gx_runner import validate_frame
+    from orchestration.checks.mart_checks import _published_tables
+    from orchestration.checks.raw_checks import RAW_ANSWERS_SQL, RAW_RESPONDENTS_SQL
     from orchestration.resources import DisclosureThresholds
 
-    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-        answers = (
-            con.execute(
-                f"select a.*, i.scale_min, i.scale_max from raw.answers a "
-                f"left join read_csv('{SEEDS_DIR / 'items.csv'}') i using (item_id)"
-            )
-            .to_arrow_table()
-            .to_pandas()
-        )
-        marts = {
-            m: con.execute(f"select * from published.{m}").to_arrow_table().to_pandas()
-            for m in ("company_scores", "benchmarks", "company_vs_benchmark")
-        }
-    outcomes = [validate_frame(answers, "raw_answers")]
     parameters = DisclosureThresholds().check_parameters()
-    outcomes += [validate_frame(frame, f"published_{m}", parameters) for m, frame in marts.items()]
+    frames = {
+        "raw_answers": (RAW_ANSWERS_SQL.format(items_csv=f"'{SEEDS_DIR / 'items.csv'}'"), None),
+        "raw_respondents": (
+            RAW_RESPONDENTS_SQL.format(headcount_csv=f"'{SEEDS_DIR / 'invited_headcount.csv'}'"),
+            None,
+        ),
+    }
+    frames |= {
+        f"published_{mart}": (f"select * from published.{table} where year = ?", parameters)
+        for mart, table in _published_tables().items()
+        if mart != "response_rates"  # not built by the bench (see dbt)
+    }
+    outcomes = []
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        for suite, (sql, suite_parameters) in frames.items():
+            frame = con.execute(sql, [YEAR]).to_arrow_table().to_pandas()
+            outcomes.append(validate_frame(frame, suite, suite_parameters))
     failed = [o.suite for o in outcomes if not o.success]
     if failed:
         raise SystemExit(f"checks failed: {failed}")
+    (work / "checks.json").write_text(json.dumps([{"check": o.suite, "passed": o.success} for o in outcomes]))
 
 
-def release(work: Path) -> None:
-    from orchestration.release import write_release
+# The release as the release asset makes it: stage the packages aside, audit them, publish (orchestration/assets/
+# release.py, whose functions these are). The staged release passes from stage to stage as JSON.
+def _staged(work: Path):
+    from orchestration.release import StagedRelease
+
+    fields = json.loads((work / "staged.json").read_text())
+    return StagedRelease(**{**fields, "path": Path(fields["path"])})
+
+
+def stage(work: Path) -> None:
+    from orchestration.release import stage_release
+
+    staged = stage_release(
+        warehouse_path=str(work / "warehouse.duckdb"), releases_dir=str(work / "releases"), year=YEAR
+    )
+    (work / "staged.json").write_text(json.dumps({**dataclasses.asdict(staged), "path": str(staged.path)}))
+
+
+def audit(work: Path) -> None:
+    from orchestration.checks.disclosure_audit import audit_staged_release
+    from orchestration.release import discard_staged
     from orchestration.resources import DisclosureThresholds
 
-    write_release(
-        warehouse_path=str(work / "warehouse.duckdb"),
-        releases_dir=str(work / "releases"),
-        year=YEAR,
-        thresholds=DisclosureThresholds().as_dict(),
-        checks=[],
+    staged = _staged(work)
+    result = audit_staged_release(staged, str(work / "warehouse.duckdb"), DisclosureThresholds().check_parameters())
+    if not result.passed:
+        discard_staged(staged)
+        raise SystemExit(f"disclosure audit failed: {result.describe()}")
+    (work / "audit.json").write_text(json.dumps(result.summary()))
+
+
+def publish(work: Path) -> None:
+    from orchestration.gate import built_thresholds
+    from orchestration.release import publish_release
+
+    publish_release(
+        _staged(work),
+        thresholds=built_thresholds(str(work / "warehouse.duckdb")),
+        checks=json.loads((work / "checks.json").read_text()),
+        audit=json.loads((work / "audit.json").read_text()),
     )
 
 
-def duckdb_baseline(work: Path) -> None:
+def reports(work: Path) -> None:
+    from orchestration.reports import build_reports
+
+    build_reports(work / "releases" / str(YEAR))
+
+
+def pandas(work: Path) -> None:
+    """The baseline: the company and benchmark figures by a plain pandas script from the raw answers."""
+    import pandas as pd
+
+    from bench.pandas_baseline import company_and_benchmark_figures
+    from orchestration.resources import DisclosureThresholds
+
+    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        answers = con.execute(
+            "select year, company_id, respondent_id, item_id, answer_value, is_dont_know from raw.answers"
+        ).df()
+    company_and_benchmark_figures(
+        answers,
+        pd.read_csv(SEEDS_DIR / "items.csv"),
+        pd.read_csv(SEEDS_DIR / "companies.csv"),
+        YEAR,
+        int(DisclosureThresholds().check_parameters()["min_respondents"]),
+        str(threshold_defaults()["enps_item_id"]),
+    )
+
+
+def duckdb_pass(work: Path) -> None:
     """The floor: DuckDB alone, one aggregate pass over the same answers."""
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
         con.execute(
@@ -92,10 +157,11 @@ def duckdb_baseline(work: Path) -> None:
         ).fetchall()
 
 
-STAGES = {f.__name__: f for f in (ingest, dbt, checks, release, duckdb_baseline)}
+# In the order they run; the release stages need the ones before them, the baselines only the ingested answers.
+STAGES = {f.__name__: f for f in (ingest, dbt, checks, stage, audit, publish, reports, pandas, duckdb_pass)}
 
 if __name__ == "__main__":
-    stage, work = sys.argv[1], Path(sys.argv[2])
+    name, work = sys.argv[1], Path(sys.argv[2])
     started = time.perf_counter()
-    STAGES[stage](work)
-    print(json.dumps({"stage": stage, "seconds_in_process": time.perf_counter() - started}))
+    STAGES[name](work)
+    print(json.dumps({"stage": name, "seconds_in_process": time.perf_counter() - started}))
