@@ -8,6 +8,8 @@ BIN := .venv/bin
 YEARS ?= 2023 2024 2025
 YEAR ?= 2025
 PORT ?= 3000
+# Respondents per `make bench` row; the national scale: make bench SIZES="1000 100000 1000000".
+SIZES ?= 1000 10000 100000
 
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 export DAGSTER_HOME
@@ -70,8 +72,8 @@ lint: manifest
 test: lint browser
 	$(BIN)/pytest
 
-bench: manifest
-	$(BIN)/python -m bench.run_bench
+bench: manifest browser
+	$(BIN)/python -m bench.run_bench --respondents $(SIZES)
 
 clean:
 	rm -rf data releases logs .dagster/storage .dagster/history .dagster/schedules .dagster/logs \
