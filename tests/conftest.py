@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 import pytest
 from hypothesis import settings
+from playwright.sync_api import Browser, sync_playwright
 
 from orchestration.resources import WarehousePaths
 from orchestration.settings import SEEDS_DIR
@@ -61,3 +64,14 @@ def harness(tmp_path: Path) -> Harness:
     )
     with dg.DagsterInstance.ephemeral() as instance:
         yield Harness(paths, instance)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium under Playwright (Playwright's own browser download does not work here)."""
+    chromium = shutil.which("chromium")
+    assert chromium, "no chromium on PATH: run `make browser`"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()

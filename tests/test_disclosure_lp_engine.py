@@ -26,17 +26,14 @@ from tests import test_disclosure_lp as lp_tests
 TOLERANCE = 1e-3
 
 
-def _matrix(problem: Problem, rows: list) -> tuple:
-    if not rows:
-        return None, None
-    data, row_index, column_index = [], [], []
-    for r, (coefficients, _) in enumerate(rows):
-        for variable, coefficient in coefficients.items():
-            data.append(coefficient)
-            row_index.append(r)
-            column_index.append(variable)
-    matrix = sparse.csr_matrix((data, (row_index, column_index)), shape=(len(rows), len(problem.names)))
-    return matrix, np.array([rhs for _, rhs in rows])
+def _split(problem: Problem) -> tuple:
+    """The problem's relation rows (the engine's own matrix: what is compared here is the solving) as linprog takes
+    them: equalities and inequalities apart, None where there are none."""
+    matrix, _, rhs = problem._rows()
+    n_equal = len(problem._equal)
+    equal = (matrix[:n_equal], rhs[:n_equal]) if n_equal else (None, None)
+    at_most = (matrix[n_equal:], rhs[n_equal:]) if matrix.shape[0] > n_equal else (None, None)
+    return *equal, *at_most
 
 
 def _minimum(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> float:
@@ -50,8 +47,7 @@ def _minimum(cost, a_ub, b_ub, a_eq, b_eq, bounds) -> float:
 def reference_interval(problem: Problem, numerator: dict, denominator: dict | None) -> tuple[float, float]:
     """The interval by linprog, one fresh solve per bound."""
     size = len(problem.names)
-    a_eq, b_eq = _matrix(problem, problem._equal)
-    a_ub, b_ub = _matrix(problem, problem._at_most)
+    a_eq, b_eq, a_ub, b_ub = _split(problem)
     cost = np.zeros(size)
     for variable, coefficient in numerator.items():
         cost[variable] = coefficient

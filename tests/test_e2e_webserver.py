@@ -23,7 +23,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from orchestration.settings import REPO_ROOT
 from tests.survey_fixtures import NINE_COMPANIES, small_survey, write_landing
@@ -182,16 +182,6 @@ def ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UI]:
             yield UI(f"http://127.0.0.1:{port}", home, root / "releases", root / "ui.log", _graph(port))
         finally:
             _stop_group(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium")
-    assert chromium, "no chromium on PATH: run `make browser`"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

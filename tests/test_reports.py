@@ -20,7 +20,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
 from report_packages import demo_releases  # noqa: E402
@@ -68,16 +68,6 @@ def releases(tmp_path_factory) -> Path:
     for year in YEARS:
         build_reports(releases / str(year))
     return releases
-
-
-@pytest.fixture(scope="module")
-def browser() -> Browser:
-    chromium = shutil.which("chromium")
-    assert chromium, "no chromium on PATH: run `make browser`"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @functools.cache
