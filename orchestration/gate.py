@@ -56,13 +56,9 @@ class GatePassed:
     evidence: dict[str, bytes]
 
 
-def published_marts(manifest: Mapping[str, Any]) -> list[str]:
-    """The models of the marts folder: the tables a release publishes."""
-    return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
-    )
+def is_published_mart(node: Mapping[str, Any]) -> bool:
+    """A model of the marts folder: a table a release publishes, each guarded by its suite."""
+    return node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
 
 
 def required_checks(manifest: Mapping[str, Any], translator: DagsterDbtTranslator) -> frozenset[dg.AssetCheckKey]:
@@ -75,7 +71,7 @@ def required_checks(manifest: Mapping[str, Any], translator: DagsterDbtTranslato
                 # dagster-dbt would not report this test as a check, so the gate could never see it pass.
                 raise ValueError(f"dbt test {unique_id} is attached to no model: give it meta.dagster.ref")
             required.add(key)
-        elif node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]:
+        elif is_published_mart(node):
             asset = translator.get_asset_spec(manifest, unique_id, None).key
             required.add(dg.AssetCheckKey(asset, f"{node['name']}_publishable"))
     return frozenset(required)

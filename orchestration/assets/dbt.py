@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.dbt_invocation import dbt_build_args
+from orchestration.gate import is_published_mart
 from orchestration.partitions import survey_years
 from orchestration.resources import DisclosureThresholds, WarehousePaths
 from orchestration.settings import DBT_PROJECT_DIR
@@ -29,11 +30,7 @@ class MedarbeiderindeksTranslator(DagsterDbtTranslator):
 def published_mart_names() -> list[str]:
     """The models of the marts folder: the tables a release publishes."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
-    )
+    return sorted(node["name"] for node in manifest["nodes"].values() if is_published_mart(node))
 
 
 @dbt_assets(
