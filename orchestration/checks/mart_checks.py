@@ -14,6 +14,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import dbt_project, medarbeiderindeks_dbt
 from orchestration.checks.gx_runner import missing_suite_result, suite_path, to_check_result, validate_frame
+from orchestration.gate import is_published_mart
 from orchestration.partitions import survey_years
 from orchestration.resources import DisclosureThresholds, WarehousePaths
 
@@ -36,11 +37,7 @@ _CELL_COLUMNS = [
 def _published_tables() -> dict[str, str]:
     """Each mart's table in schema published: its dbt alias (participating_companies is published as companies)."""
     manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    return {
-        node["name"]: node["alias"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
-    }
+    return {node["name"]: node["alias"] for node in manifest["nodes"].values() if is_published_mart(node)}
 
 
 def _mart_check(mart: str, table: str) -> dg.AssetChecksDefinition:
