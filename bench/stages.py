@@ -46,7 +46,7 @@ def write_headcount(work: Path) -> None:
 
 
 def dbt(work: Path) -> None:
-    from orchestration.assets.dbt import dbt_build_args
+    from orchestration.dbt_invocation import dbt_build_args
     from orchestration.resources import DisclosureThresholds
 
     warehouse = work / "warehouse.duckdb"
