@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -73,15 +74,32 @@ def show(
     return figures.value(table, key, field, row[field], **format_options)
 
 
+# Row positions of a frame by the values of some of its columns, built on a frame's first lookup: a report asks
+# thousands of single rows of the same few package frames, and a boolean mask per question cost ~2 ms each.
+# Keyed by the frame's id with a weak reference, so a new frame that reuses a dead frame's id is never mistaken for it;
+# package frames are read-only once loaded.
+_positions: dict[tuple[int, tuple[str, ...]], tuple[weakref.ref, dict[tuple, list[int]]]] = {}
+
+
+def _row_positions(frame: pd.DataFrame, columns: tuple[str, ...]) -> dict[tuple, list[int]]:
+    key = (id(frame), columns)
+    cached = _positions.get(key)
+    if cached is not None and cached[0]() is frame:
+        return cached[1]
+    positions: dict[tuple, list[int]] = {}
+    # tolist() gives Python scalars, whose == and hash agree with the mask's ==: 3 finds 3.0, a NaN finds nothing
+    for position, values in enumerate(zip(*(frame[column].tolist() for column in columns), strict=True)):
+        positions.setdefault(values, []).append(position)
+    _positions[key] = (weakref.ref(frame, lambda _: _positions.pop(key, None)), positions)
+    return positions
+
+
 def one_row(frame: pd.DataFrame, **where: Any) -> pd.Series | None:
     """The single row of ``frame`` matching ``where`` (None when there is none; an error when there are several)."""
-    mask = pd.Series(True, index=frame.index)
-    for column, value in where.items():
-        mask &= frame[column] == value
-    rows = frame[mask]
+    rows = _row_positions(frame, tuple(where)).get(tuple(where.values()), [])
     if len(rows) > 1:
         raise ValueError(f"{len(rows)} rows match {where}; expected at most one")
-    return None if rows.empty else rows.iloc[0]
+    return frame.iloc[rows[0]] if rows else None
 
 
 @dataclass(frozen=True)

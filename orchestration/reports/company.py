@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -33,10 +33,14 @@ class CompanyData:
 
     package: Package
     company_id: str
+    # each table's rows of the company, selected once: the same frame each time, so one_row's index is reused
+    _rows: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def rows(self, table: str) -> pd.DataFrame:
-        frame = self.package[table]
-        return frame[frame["company_id"] == self.company_id]
+        if table not in self._rows:
+            frame = self.package[table]
+            self._rows[table] = frame[frame["company_id"] == self.company_id]
+        return self._rows[table]
 
     def score(self, measure_type: str, measure_id: str) -> pd.Series | None:
         return one_row(self.rows("company_scores"), measure_type=measure_type, measure_id=measure_id)

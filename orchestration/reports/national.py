@@ -155,14 +155,13 @@ class NationalReport(Report):
             ]
             chart_rows, table_rows = [], []
             for item in items.sort_values("sort_order").itertuples():
-                rows = national[national["item_id"] == item.item_id]
                 cells = []
                 for position, code in enumerate([*codes, None]):
                     if code is None:
-                        row = one_row(rows, is_dont_know=True)
+                        row = one_row(national, item_id=item.item_id, is_dont_know=True)
                         answer_key = {"is_dont_know": True}
                     else:
-                        row = one_row(rows[~rows["is_dont_know"].astype(bool)], answer_code=code)
+                        row = one_row(national, item_id=item.item_id, is_dont_know=False, answer_code=code)
                         answer_key = {"answer_code": code}
                     key = {
                         "year": self.year,
