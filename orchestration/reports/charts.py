@@ -51,8 +51,10 @@ FORMAT_LOCALES = {
 def to_svg(chart: alt.TopLevelMixin, language: str) -> Markup:
     """The chart as an SVG element to inline (the XML declaration dropped, scaled with the page); no data may come
     from a URL."""
+    # Not validated against Vega-Lite's JSON schema (5 s of a release's 74 charts): the specs are this module's fixed
+    # code, and vl-convert's compiler still refuses a malformed one.
     svg = vl_convert.vegalite_to_svg(
-        _configured(chart).to_json(validate=True), format_locale=FORMAT_LOCALES[language], allowed_base_urls=[]
+        _configured(chart).to_json(validate=False), format_locale=FORMAT_LOCALES[language], allowed_base_urls=[]
     )
     svg = re.sub(r"^<\?xml[^>]*>\s*", "", svg)
     return Markup(svg.replace("<svg ", '<svg role="img" class="chart" ', 1))
