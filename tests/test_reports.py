@@ -9,11 +9,13 @@ Set UPDATE_DOCS_SCREENSHOTS=1 to rewrite docs/report-company.png and docs/report
 from __future__ import annotations
 
 import functools
+import http.server
 import json
 import os
 import re
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import dagster as dg
@@ -27,7 +29,7 @@ from report_packages import demo_releases  # noqa: E402
 
 from orchestration.reports import build_reports  # noqa: E402
 from orchestration.reports.package import PackageError, load_package  # noqa: E402
-from orchestration.reports.pdf import BrowserMissingError  # noqa: E402
+from orchestration.reports.pdf import BrowserMissingError, PdfPrinter  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -135,6 +137,61 @@ def test_build_writes_every_report_as_html_and_pdf_with_an_index(releases) -> No
             assert pdf.read_bytes()[:5] == b"%PDF-", pdf
         links = re.findall(r'href="([^"]+)"', (reports / "index.html").read_text(encoding="utf-8"))
         assert sorted(links) == sorted(e for e in expected if e != "index.html")
+
+
+def _media_boxes(pdf: Path) -> list[tuple[float, float]]:
+    """Each page's size in points, read from the PDF's uncompressed page objects."""
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", pdf.read_bytes())
+    return [(float(width), float(height)) for width, height in boxes]
+
+
+def test_every_pdf_is_printed_on_a4(releases) -> None:
+    a4_points = (210 / 25.4 * 72, 297 / 25.4 * 72)  # 595.28 x 841.89
+    pdfs = sorted(p for year in YEARS for p in (releases / str(year) / "reports").rglob("*.pdf"))
+    assert pdfs
+    for pdf in pdfs:
+        boxes = _media_boxes(pdf)
+        assert boxes, pdf
+        for width, height in boxes:
+            # Chromium rounds the paper to whole CSS pixels: within 1 point of A4, far from Letter (612 x 792)
+            assert abs(width - a4_points[0]) < 1 and abs(height - a4_points[1]) < 1, (pdf, width, height)
+
+
+def test_the_printer_fetches_nothing_even_inside_another_playwright_session(browser, tmp_path) -> None:
+    hits: list[str] = []
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_port}"
+        html = tmp_path / "page.html"
+        html.write_text(
+            f'<html><head><link rel="stylesheet" href="{url}/style.css"></head>'
+            f'<body><p>Medarbeiderindeks</p><img src="{url}/logo.png"></body></html>',
+            encoding="utf-8",
+        )
+        # the test's own browser shows the server answers: the counter can see a fetch
+        page = browser.new_page()
+        page.goto(html.as_uri(), wait_until="load")
+        page.close()
+        fetched_by_a_browser = len(hits)
+        with PdfPrinter(shutil.which("chromium")) as printer:
+            printer.print(html, tmp_path / "page.pdf")
+            printer.print(html, tmp_path / "again.pdf")
+        server.shutdown()
+    assert fetched_by_a_browser == 2
+    assert len(hits) == fetched_by_a_browser
+    for pdf in ("page.pdf", "again.pdf"):
+        assert (tmp_path / pdf).read_bytes()[:5] == b"%PDF-"
+        assert len(_media_boxes(tmp_path / pdf)) == 1
 
 
 def test_every_report_opens_offline_without_console_errors(releases, browser) -> None:

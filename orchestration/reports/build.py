@@ -19,7 +19,7 @@ from orchestration.reports.common import Thresholds
 from orchestration.reports.company import CompanyData, CompanyReport
 from orchestration.reports.national import NationalReport
 from orchestration.reports.package import ReleaseLayout, load_package
-from orchestration.reports.pdf import find_chromium, print_to_pdf
+from orchestration.reports.pdf import PdfPrinter, find_chromium
 from orchestration.reports.texts import LANGUAGES, Language
 
 TEMPLATES = Path(str(resources.files("orchestration.reports") / "templates"))
@@ -78,72 +78,73 @@ def build_reports(release_dir: Path) -> list[Path]:
     staging = release_dir / "reports.partial"
     shutil.rmtree(staging, ignore_errors=True)
     written: list[Path] = []
-    try:
-        public = load_package(layout.public_dir)
-        public_history = [load_package(folder) for folder in layout.earlier_years("public")]
-        national_links = []
-        for code in LANGUAGES:
-            lang = Language(code)
-            context = NationalReport(public, public_history, lang, thresholds, release_id).context()
-            html = _write(
-                staging / f"national.{code}.html",
-                render("national.html.j2", lang, context, f"national.{_other(code)}.html"),
-            )
-            written += [html, print_to_pdf(html, html.with_suffix(".pdf"), chromium)]
-            national_links.append(
-                {
-                    "language": lang.t("norwegian" if code == "nb" else "english"),
-                    "html": f"national.{code}.html",
-                    "pdf": f"national.{code}.pdf",
-                }
-            )
-        companies = []
-        for company_id, folder in layout.company_dirs().items():
-            data = CompanyData(load_package(folder), company_id)
-            history = [
-                CompanyData(load_package(p), company_id) for p in layout.earlier_years(f"companies/{company_id}")
-            ]
-            files, name = [], company_id
+    with PdfPrinter(chromium) as printer:
+        try:
+            public = load_package(layout.public_dir)
+            public_history = [load_package(folder) for folder in layout.earlier_years("public")]
+            national_links = []
             for code in LANGUAGES:
                 lang = Language(code)
-                report = CompanyReport(data, history, lang, thresholds, release_id)
-                context = {**report.context(), "company_id": company_id}
-                name = context["header"]["company_name"]
+                context = NationalReport(public, public_history, lang, thresholds, release_id).context()
                 html = _write(
-                    staging / "companies" / f"{company_id}.{code}.html",
-                    render("company.html.j2", lang, context, f"{company_id}.{_other(code)}.html"),
+                    staging / f"national.{code}.html",
+                    render("national.html.j2", lang, context, f"national.{_other(code)}.html"),
                 )
-                written += [html, print_to_pdf(html, html.with_suffix(".pdf"), chromium)]
-                files.append(
+                written += [html, printer.print(html, html.with_suffix(".pdf"))]
+                national_links.append(
                     {
-                        "code": code,
-                        "html": f"companies/{company_id}.{code}.html",
-                        "pdf": f"companies/{company_id}.{code}.pdf",
+                        "language": lang.t("norwegian" if code == "nb" else "english"),
+                        "html": f"national.{code}.html",
+                        "pdf": f"national.{code}.pdf",
                     }
                 )
-            companies.append({"company_id": company_id, "name": name, "files": files})
-        index_lang = Language("nb")
-        index = _write(
-            staging / "index.html",
-            render(
-                "index.html.j2",
-                index_lang,
-                {
-                    "kind": "index",
-                    "year": layout.year,
-                    "national": national_links,
-                    "companies": sorted(companies, key=lambda c: c["name"]),
-                    "release_id": release_id,
-                },
-                None,
-            ),
-        )
-        written.insert(0, index)
-        final = release_dir / "reports"
-        if final.exists():
-            shutil.rmtree(final)
-        staging.rename(final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            companies = []
+            for company_id, folder in layout.company_dirs().items():
+                data = CompanyData(load_package(folder), company_id)
+                history = [
+                    CompanyData(load_package(p), company_id) for p in layout.earlier_years(f"companies/{company_id}")
+                ]
+                files, name = [], company_id
+                for code in LANGUAGES:
+                    lang = Language(code)
+                    report = CompanyReport(data, history, lang, thresholds, release_id)
+                    context = {**report.context(), "company_id": company_id}
+                    name = context["header"]["company_name"]
+                    html = _write(
+                        staging / "companies" / f"{company_id}.{code}.html",
+                        render("company.html.j2", lang, context, f"{company_id}.{_other(code)}.html"),
+                    )
+                    written += [html, printer.print(html, html.with_suffix(".pdf"))]
+                    files.append(
+                        {
+                            "code": code,
+                            "html": f"companies/{company_id}.{code}.html",
+                            "pdf": f"companies/{company_id}.{code}.pdf",
+                        }
+                    )
+                companies.append({"company_id": company_id, "name": name, "files": files})
+            index_lang = Language("nb")
+            index = _write(
+                staging / "index.html",
+                render(
+                    "index.html.j2",
+                    index_lang,
+                    {
+                        "kind": "index",
+                        "year": layout.year,
+                        "national": national_links,
+                        "companies": sorted(companies, key=lambda c: c["name"]),
+                        "release_id": release_id,
+                    },
+                    None,
+                ),
+            )
+            written.insert(0, index)
+            final = release_dir / "reports"
+            if final.exists():
+                shutil.rmtree(final)
+            staging.rename(final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return [final / path.relative_to(staging) for path in written]
