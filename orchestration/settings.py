@@ -45,6 +45,19 @@ def configured_demo() -> bool:
     return os.environ.get("MEDARBEIDERINDEKS_DEMO", "").lower() in {"1", "true", "yes"}
 
 
+def audit_workers() -> int:
+    """Processes the release's disclosure audit runs side by side: ``MEDARBEIDERINDEKS_AUDIT_WORKERS``, by default one
+    per core this process may use (1 audits in-process)."""
+    configured = os.environ.get("MEDARBEIDERINDEKS_AUDIT_WORKERS")
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise ValueError(
+                f"MEDARBEIDERINDEKS_AUDIT_WORKERS={configured!r}: expected a whole number of processes >= 1"
+            )
+        return int(configured)
+    return len(os.sched_getaffinity(0))
+
+
 @cache
 def threshold_defaults() -> dict[str, float | str]:
     """The disclosure thresholds as declared in dbt_project.yml ``vars``."""

@@ -4,6 +4,7 @@ the warehouse), and the audit naming the cell; a well-protected package passing;
 
 from __future__ import annotations
 
+import os
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 
 from orchestration.disclosure.pools import audit_package_pools, audit_pools, audit_release_pools
+from orchestration.settings import audit_workers
 
 YEAR = 2025
 N_MIN = 5  # min_respondents
@@ -374,7 +376,7 @@ def test_an_industry_of_two_seen_from_one_of_them_gives_the_other_away(tmp_path)
 # --- 5. collusion ---------------------------------------------------------------------------------------------------
 
 
-def test_two_colluding_companies_of_an_industry_of_three_solve_the_third(tmp_path):
+def _industries_of_three_and_four() -> list[Company]:
     companies = [_company(f"a{i}", "alpha", 12 + 2 * i, i) for i in range(3)]
     # beta: four companies whose means lie 20+ points apart (18, 42, 63, 86), so that no two colluding readers
     # enclose the other two between close percentile ranks
@@ -384,7 +386,11 @@ def test_two_colluding_companies_of_an_industry_of_three_solve_the_third(tmp_pat
         [4, 5, 3, 4, 5, 4, 6, 3, 4, 5, 4, 3],
         [6, 5, 6, 5, 4, 6, 6, 5, 6, 5, 6, 4, 5],
     )
-    companies += [Company(f"b{i}", "beta", list(answers)) for i, answers in enumerate(beta)]
+    return companies + [Company(f"b{i}", "beta", list(answers)) for i, answers in enumerate(beta)]
+
+
+def test_two_colluding_companies_of_an_industry_of_three_solve_the_third(tmp_path):
+    companies = _industries_of_three_and_four()
     root = Release(companies).write_release(tmp_path / "release")
     alone = audit_release_pools(root, YEAR, coalition_size=1, min_respondents=N_MIN, scale_points=1)
     assert alone.findings == []
@@ -400,6 +406,39 @@ def test_two_colluding_companies_of_an_industry_of_three_solve_the_third(tmp_pat
         for mean in means:
             assert mean.interval == pytest.approx((exact, exact), abs=1e-4)
     assert together.narrowest(1)[0].width == pytest.approx(0.0, abs=1e-4)
+
+
+def test_worker_processes_find_what_one_process_finds(tmp_path):
+    """The release audit's packages and coalitions run in worker processes side by side: the same findings and
+    intervals, in the same order, as auditing them one after the other in this process."""
+    root = Release(_industries_of_three_and_four()).write_release(tmp_path / "release")
+    options = {"coalition_size": 2, "min_respondents": N_MIN, "scale_points": 1}
+    alone = audit_release_pools(root, YEAR, workers=1, **options)
+    side_by_side = audit_release_pools(root, YEAR, workers=2, **options)
+    assert {f.audience for f in alone.findings} == {"company:a0 with a1", "company:a0 with a2", "company:a1 with a2"}
+    assert [(f.audience, f.table, dict(f.keys), f.statistic) for f in side_by_side.findings] == [
+        (f.audience, f.table, dict(f.keys), f.statistic) for f in alone.findings
+    ]
+    assert len(side_by_side.intervals) == len(alone.intervals) > 0
+    for theirs, ours in zip(side_by_side.intervals, alone.intervals, strict=True):
+        assert (theirs.audience, theirs.table, dict(theirs.keys), theirs.statistic) == (
+            ours.audience,
+            ours.table,
+            dict(ours.keys),
+            ours.statistic,
+        )
+        assert theirs.interval == pytest.approx(ours.interval, abs=1e-6)
+
+
+def test_the_audit_workers_setting_is_a_whole_number_of_processes(monkeypatch):
+    monkeypatch.delenv("MEDARBEIDERINDEKS_AUDIT_WORKERS", raising=False)
+    assert audit_workers() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("MEDARBEIDERINDEKS_AUDIT_WORKERS", "3")
+    assert audit_workers() == 3
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("MEDARBEIDERINDEKS_AUDIT_WORKERS", wrong)
+        with pytest.raises(ValueError, match=f"MEDARBEIDERINDEKS_AUDIT_WORKERS='{wrong}': expected a whole number"):
+            audit_workers()
 
 
 # --- 6. one company across two years --------------------------------------------------------------------------------

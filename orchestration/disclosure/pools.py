@@ -42,7 +42,9 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,7 +69,7 @@ from orchestration.disclosure.blocks import (
 from orchestration.disclosure.findings import AuditResult, Finding, Interval, protection_margin
 from orchestration.disclosure.lp import AuditInfeasible, AuditSolverError, Problem, combine
 from orchestration.packages import INTERNAL_ONLY_COLUMNS
-from orchestration.settings import threshold_defaults
+from orchestration.settings import audit_workers, threshold_defaults
 
 PUBLIC = "public"
 INTERNAL = "internal"
@@ -926,6 +928,25 @@ def _coalitions(public: duckdb.DuckDBPyConnection, year: int, industry_of: Mappi
     return coalitions
 
 
+def _audit_packages(task: tuple[tuple[Path, ...], int, str, tuple[str, ...], bool, dict]) -> AuditResult:
+    """One package's audit (or one coalition's, over the union of its members' packages), in a worker process."""
+    paths, year, audience, known_companies, beyond_public, options = task
+    con = duckdb.connect(str(paths[0]), read_only=True) if len(paths) == 1 else _union_connection(paths)
+    with con:
+        return audit_package_pools(con, year, audience, known_companies, beyond_public=beyond_public, **options)
+
+
+def _run(tasks: Sequence[tuple], workers: int) -> list[AuditResult]:
+    """The tasks' results in the tasks' order, audited by ``workers`` processes side by side: the packages and
+    coalitions are independent LPs, so the findings are the same whatever the number of workers. Spawned, not forked:
+    the caller (a Dagster run, a test) may hold threads and open DuckDB connections."""
+    if workers <= 1 or len(tasks) <= 1:
+        return [_audit_packages(task) for task in tasks]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        return list(pool.map(_audit_packages, tasks))
+
+
 def audit_release_pools(
     version_dir: str | Path,
     year: int,
@@ -933,45 +954,49 @@ def audit_release_pools(
     *,
     min_respondents: int | None = None,
     scale_points: float | None = None,
+    workers: int | None = None,
 ) -> AuditResult:
     """The pools audit of a release's packages (``public/``, ``internal/``, ``companies/<id>/``) and of every
-    coalition of up to ``coalition_size`` companies that share a pool."""
+    coalition of up to ``coalition_size`` companies that share a pool, by ``workers`` processes (default:
+    ``audit_workers()``, one per core)."""
     root = Path(version_dir)
     manifest = root / "manifest.json"
     if min_respondents is None and manifest.is_file():
         thresholds = json.loads(manifest.read_text(encoding="utf-8")).get("thresholds", {})
         min_respondents = thresholds.get("min_respondents")
     options = {"min_respondents": min_respondents, "scale_points": scale_points}
-    result = AuditResult()
     public_path = _package_database(root / "public", year)
+    company_paths = (
+        {
+            folder.name: _package_database(folder, year)
+            for folder in sorted((root / "companies").iterdir())
+            if folder.is_dir()
+        }
+        if (root / "companies").is_dir()
+        else {}
+    )
+    industry_of = {}
+    for company, path in company_paths.items():
+        with duckdb.connect(str(path), read_only=True) as con:
+            found = con.execute(
+                "select distinct industry_id from published.company_scores where year = ? and company_id = ?",
+                [year, company],
+            ).fetchall()
+        if found:
+            industry_of[company] = found[0][0]
     with duckdb.connect(str(public_path), read_only=True) as public:
-        result.extend(audit_package_pools(public, year, PUBLIC, **options))
-        company_paths = (
-            {
-                folder.name: _package_database(folder, year)
-                for folder in sorted((root / "companies").iterdir())
-                if folder.is_dir()
-            }
-            if (root / "companies").is_dir()
-            else {}
-        )
-        industry_of = {}
-        for company, path in company_paths.items():
-            with duckdb.connect(str(path), read_only=True) as con:
-                audience = f"{COMPANY_PREFIX}{company}"
-                result.extend(audit_package_pools(con, year, audience, beyond_public=True, **options))
-                found = con.execute(
-                    "select distinct industry_id from published.company_scores where year = ? and company_id = ?",
-                    [year, company],
-                ).fetchall()
-                if found:
-                    industry_of[company] = found[0][0]
         coalitions = _coalitions(public, year, industry_of, coalition_size)
+    tasks: list[tuple] = [((public_path,), year, PUBLIC, (), False, options)]
+    tasks += [
+        ((path,), year, f"{COMPANY_PREFIX}{company}", (), True, options) for company, path in company_paths.items()
+    ]
     if (root / "internal").is_dir():
-        with duckdb.connect(str(_package_database(root / "internal", year)), read_only=True) as internal:
-            result.extend(audit_package_pools(internal, year, INTERNAL, **options))
-    for members in coalitions:
-        with _union_connection([company_paths[m] for m in members]) as con:
-            audience = f"{COMPANY_PREFIX}{members[0]}"
-            result.extend(audit_package_pools(con, year, audience, members[1:], beyond_public=True, **options))
+        tasks.append(((_package_database(root / "internal", year),), year, INTERNAL, (), False, options))
+    tasks += [
+        (tuple(company_paths[m] for m in members), year, f"{COMPANY_PREFIX}{members[0]}", members[1:], True, options)
+        for members in coalitions
+    ]
+    result = AuditResult()
+    for package_result in _run(tasks, audit_workers() if workers is None else workers):
+        result.extend(package_result)
     return result
