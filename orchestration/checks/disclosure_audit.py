@@ -11,6 +11,7 @@ Runs on the staged packages, before anything is visible:
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.disclosure.pools import audit_release_pools
-from orchestration.disclosure.subgroups import STRUCTURE_COLUMNS, audit_subgroups
+from orchestration.disclosure.subgroups import STRUCTURE_COLUMNS, AuditFindings, audit_subgroups
 from orchestration.release import StagedRelease
 
 # Findings and intervals listed in the check's metadata; the counts are always complete.
@@ -82,20 +83,28 @@ class ReleaseAudit:
         }
 
 
+def _audit_internal_subgroups(staged: StagedRelease, warehouse_path: str, min_respondents: int) -> AuditFindings:
+    internal = staged.path / "internal" / f"medarbeiderindeks_{staged.year}.duckdb"
+    with duckdb.connect(str(internal), read_only=True) as con:
+        return audit_subgroups(
+            con, staged.year, cross_cells(warehouse_path, staged.year), min_respondents=min_respondents
+        )
+
+
 def audit_staged_release(staged: StagedRelease, warehouse_path: str, settings: dict[str, Any]) -> ReleaseAudit:
     started = time.perf_counter()
     min_respondents = int(settings["min_respondents"])
-    pools = audit_release_pools(
-        staged.path,
-        staged.year,
-        coalition_size=int(settings["colluding_companies"]),
-        min_respondents=min_respondents,
-    )
-    internal = staged.path / "internal" / f"medarbeiderindeks_{staged.year}.duckdb"
-    with duckdb.connect(str(internal), read_only=True) as con:
-        subgroups = audit_subgroups(
-            con, staged.year, cross_cells(warehouse_path, staged.year), min_respondents=min_respondents
+    # The subgroup audit runs in a thread of this process while the pools audit's worker processes run: the two
+    # audits share nothing.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="subgroup-audit") as side:
+        subgroup_audit = side.submit(_audit_internal_subgroups, staged, warehouse_path, min_respondents)
+        pools = audit_release_pools(
+            staged.path,
+            staged.year,
+            coalition_size=int(settings["colluding_companies"]),
+            min_respondents=min_respondents,
         )
+        subgroups = subgroup_audit.result()
     findings = [f.describe() for f in pools.findings] + [
         f"internal: {f.table}({', '.join(f'{k}={v}' for k, v in f.keys.items())}) {f.statistic} in "
         f"[{f.interval[0]:.4g}, {f.interval[1]:.4g}] (margin {f.margin:.4g})"
