@@ -22,7 +22,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: install manifest browser demo demo-data release ui test lint bench clean
+.PHONY: install manifest browser demo demo-data release release-run ui test lint bench clean
 
 $(UV):
 	@echo "Bootstrapping uv into $(TOOLS)/"
@@ -54,7 +54,13 @@ demo-data: install
 demo: demo-data manifest browser
 	@MEDARBEIDERINDEKS_DEMO=1 $(BIN)/python -m orchestration.cli $(YEARS)
 
-release: manifest browser
+# A year whose release is current (the landing files, code, settings and warehouse it was built from are unchanged:
+# orchestration/release_inputs.py) is not released again; FORCE=1 releases it anyway.
+release: install
+	@if [ -z "$(FORCE)" ] && $(BIN)/python -m orchestration.release_inputs $(YEAR); then :; \
+	else $(MAKE) --no-print-directory release-run; fi
+
+release-run: manifest browser
 	@$(BIN)/python -m orchestration.cli $(YEAR)
 
 ui: manifest

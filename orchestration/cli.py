@@ -30,6 +30,7 @@ import duckdb
 from dagster._core.events import DagsterEventType
 from dagster._core.utils import make_new_run_id
 
+from orchestration import release_inputs
 from orchestration.ingest.loader import ERROR_SUFFIX
 from orchestration.packages import COMPANY, SUPPRESSION_SUMMARY
 from orchestration.partitions import survey_years
@@ -370,10 +371,12 @@ def main(argv: list[str] | None = None) -> int:
             terminal.start_log(LOG_DIR / f"release-{year}-{stamp}.log")
             hint = "" if verbose else " (VERBOSE=1 shows it live)"
             terminal.say(f"{year}  release: full log in {shown(terminal.log_path)}{hint}")
+            before = release_inputs.inputs_before_run()
             result = _release(year, terminal)
             if not result.succeeded:
                 terminal.say(f"  Full log: {shown(terminal.log_path)}")
                 return 1
+            release_inputs.record(year, before)
             results.append(result)
         terminal.start_log(None)
     for line in summary(results):

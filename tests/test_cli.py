@@ -23,6 +23,20 @@ SIZES = NINE_COMPANIES
 KNOWN_YEAR = "2024"  # offered by the instance before the run: the UI's landing folder has it
 
 
+def _environment(tmp_path: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "MEDARBEIDERINDEKS_LANDING": str(tmp_path / "landing"),
+        "MEDARBEIDERINDEKS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "MEDARBEIDERINDEKS_RELEASES": str(tmp_path / "releases"),
+        "MEDARBEIDERINDEKS_PSEUDONYM_KEY": "cli-test-key",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    env.pop("VERBOSE", None)
+    return env
+
+
 def _run_release(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     """`python -m orchestration.cli YEAR` (what `make release` runs) against another landing folder, with an
     instance that already offers KNOWN_YEAR; returns the run and the instance's partitions afterwards."""
@@ -31,16 +45,7 @@ def _run_release(tmp_path: Path) -> tuple[subprocess.CompletedProcess[str], list
     shutil.copy(REPO_ROOT / ".dagster" / "dagster.yaml", home / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(home)) as instance:
         instance.add_dynamic_partitions("survey_year", [KNOWN_YEAR])
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "MEDARBEIDERINDEKS_LANDING": str(tmp_path / "landing"),
-        "MEDARBEIDERINDEKS_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
-        "MEDARBEIDERINDEKS_RELEASES": str(tmp_path / "releases"),
-        "MEDARBEIDERINDEKS_PSEUDONYM_KEY": "cli-test-key",
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-    }
-    env.pop("VERBOSE", None)
+    env = _environment(tmp_path)
     run = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", str(YEAR)],
         cwd=tmp_path,
@@ -114,6 +119,19 @@ def test_a_release_prints_one_line_per_stage_and_a_summary(tmp_path: Path) -> No
     assert "public" in row and "companies/" in row and "internal" in row
     assert "STEP_START" not in run.stdout
     assert partitions == [KNOWN_YEAR]
+
+    # the release recorded its inputs: the same `make release` again has nothing to do, until a landing file changes
+    check = [sys.executable, "-m", "orchestration.release_inputs", str(YEAR)]
+    again = subprocess.run(check, cwd=tmp_path, env=_environment(tmp_path), capture_output=True, text=True)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"release {release.resolve().name} is current" in again.stdout
+    landed = next((tmp_path / "landing" / str(YEAR)).iterdir())
+    landed.touch()
+    changed = subprocess.run(check, cwd=tmp_path, env=_environment(tmp_path), capture_output=True, text=True)
+    assert (changed.returncode, changed.stdout) == (
+        1,
+        f"{YEAR}  to be released: changed since its release: the landing files\n",
+    )
 
 
 _CAPTURE = """
