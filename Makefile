@@ -54,8 +54,10 @@ demo-data: install
 demo: demo-data manifest browser
 	@MEDARBEIDERINDEKS_DEMO=1 $(BIN)/python -m orchestration.cli $(YEARS)
 
+# A release builds its own year and keeps the other years' stored rows; REBUILD=1 rebuilds every loaded year
+# (dbt --full-refresh), e.g. after a change of methodology.
 release: manifest browser
-	@$(BIN)/python -m orchestration.cli $(YEAR)
+	@$(BIN)/python -m orchestration.cli $(if $(filter 1,$(REBUILD)),--rebuild-all-years) $(YEAR)
 
 ui: manifest
 	@$(BIN)/python -m orchestration.register_years
