@@ -54,14 +54,16 @@ demo-data: install
 demo: demo-data manifest browser
 	@MEDARBEIDERINDEKS_DEMO=1 $(BIN)/python -m orchestration.cli $(YEARS)
 
-# A year whose release is current (the landing files, code, settings and warehouse it was built from are unchanged:
-# orchestration/release_inputs.py) is not released again; FORCE=1 releases it anyway.
+# A release builds its own year and keeps the other years' stored rows; REBUILD=1 rebuilds every loaded year
+# (dbt --full-refresh), e.g. after a change of methodology. A year whose release is current (the landing files, code,
+# settings and warehouse it was built from are unchanged: orchestration/release_inputs.py) is not released again;
+# FORCE=1 (or REBUILD=1) releases it anyway.
 release: install
-	@if [ -z "$(FORCE)" ] && $(BIN)/python -m orchestration.release_inputs $(YEAR); then :; \
+	@if [ -z "$(FORCE)$(REBUILD)" ] && $(BIN)/python -m orchestration.release_inputs $(YEAR); then :; \
 	else $(MAKE) --no-print-directory release-run; fi
 
 release-run: manifest browser
-	@$(BIN)/python -m orchestration.cli $(YEAR)
+	@$(BIN)/python -m orchestration.cli $(if $(filter 1,$(REBUILD)),--rebuild-all-years) $(YEAR)
 
 ui: manifest
 	@$(BIN)/python -m orchestration.register_years

@@ -8,6 +8,10 @@ before anything else.
 
     python -m orchestration.cli 2025            # one year (make release YEAR=2025)
     python -m orchestration.cli 2023 2024 2025  # one run per year, stopping at the first failure (make demo)
+    python -m orchestration.cli --rebuild-all-years 2025   # recompute every year's marts (make release REBUILD=1)
+
+A release builds its own year's models and keeps the other years' stored rows (orchestration/build_years.py);
+``--rebuild-all-years`` rebuilds every loaded year (dbt --full-refresh), e.g. after a change of methodology.
 """
 
 from __future__ import annotations
@@ -267,8 +271,21 @@ def partition_for_run(instance: dg.DagsterInstance, year: str) -> Iterator[None]
             instance.delete_dynamic_partition(survey_years.name, year)
 
 
+def rebuild_run_config(rebuild_all_years: bool) -> dict[str, Any] | None:
+    """The run config that makes the dbt asset rebuild every loaded year (dbt --full-refresh); None otherwise."""
+    if not rebuild_all_years:
+        return None
+    return {"ops": {DBT_STEP: {"config": {"rebuild_all_years": True}}}}
+
+
 def release_year(
-    year: str, *, job: dg.JobDefinition, instance: dg.DagsterInstance, paths: WarehousePaths, terminal: Terminal
+    year: str,
+    *,
+    job: dg.JobDefinition,
+    instance: dg.DagsterInstance,
+    paths: WarehousePaths,
+    terminal: Terminal,
+    rebuild_all_years: bool = False,
 ) -> YearResult:
     """One run of the release job for ``year``, its progress printed as its events are stored."""
     result = YearResult(year)
@@ -298,7 +315,13 @@ def release_year(
     follower.start()
     try:
         with partition_for_run(instance, year):
-            job.execute_in_process(partition_key=year, instance=instance, run_id=run_id, raise_on_error=False)
+            job.execute_in_process(
+                partition_key=year,
+                instance=instance,
+                run_id=run_id,
+                run_config=rebuild_run_config(rebuild_all_years),
+                raise_on_error=False,
+            )
     finally:
         finished.set()
         follower.join()
@@ -339,7 +362,7 @@ def summary(results: list[YearResult]) -> list[str]:
     return lines
 
 
-def _release(year: str, terminal: Terminal) -> YearResult:
+def _release(year: str, terminal: Terminal, rebuild_all_years: bool = False) -> YearResult:
     # Imported while output is captured: loading the definitions prints warnings that belong in the log.
     from orchestration.definitions import build_definitions, configured_paths
 
@@ -352,13 +375,20 @@ def _release(year: str, terminal: Terminal) -> YearResult:
         return YearResult(year)
     job = build_definitions(paths).get_job_def(JOB)
     with dg.DagsterInstance.get() as instance:
-        return release_year(year, job=job, instance=instance, paths=paths, terminal=terminal)
+        return release_year(
+            year, job=job, instance=instance, paths=paths, terminal=terminal, rebuild_all_years=rebuild_all_years
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli", description=__doc__.split("\n")[0])
     parser.add_argument("years", nargs="+", help="survey years to release, one run each")
     parser.add_argument("--verbose", action="store_true", help="show Dagster's and dbt's output live (VERBOSE=1)")
+    parser.add_argument(
+        "--rebuild-all-years",
+        action="store_true",
+        help="rebuild every loaded year's models (dbt --full-refresh), not only the released year (REBUILD=1)",
+    )
     args = parser.parse_args(argv)
     verbose = args.verbose or os.environ.get("VERBOSE", "") not in {"", "0"}
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster"))
@@ -372,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             hint = "" if verbose else " (VERBOSE=1 shows it live)"
             terminal.say(f"{year}  release: full log in {shown(terminal.log_path)}{hint}")
             before = release_inputs.inputs_before_run()
-            result = _release(year, terminal)
+            result = _release(year, terminal, rebuild_all_years=args.rebuild_all_years)
             if not result.succeeded:
                 terminal.say(f"  Full log: {shown(terminal.log_path)}")
                 return 1

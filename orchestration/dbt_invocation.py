@@ -27,10 +27,20 @@ def dbt_vars(thresholds: Mapping[str, float | str]) -> list[str]:
     return ["--vars", json.dumps(dict(thresholds), sort_keys=True)]
 
 
-def dbt_build_args(thresholds: Mapping[str, float | str]) -> list[str]:
+def dbt_build_args(thresholds: Mapping[str, float | str], *, full_refresh: bool = False) -> list[str]:
     """dbt's unit tests check the models' SQL on fixed inputs, not the year's data: they run in `make test`
-    (tests/test_dbt_build.py), not in every release. The data tests, which guard the release, stay."""
-    return ["build", "--exclude-resource-type", "unit_test", *dbt_vars(thresholds)]
+    (tests/test_dbt_build.py), not in every release. The data tests, which guard the release, stay.
+
+    Which years the build computes is not an argument: the release writes it to the warehouse (control.build_years,
+    orchestration/build_years.py), so the vars, and with them `make manifest`'s parse, stay the same every year.
+    ``full_refresh`` (rebuild every year, make release REBUILD=1) adds ``--full-refresh``, which the parse ignores."""
+    return [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        *dbt_vars(thresholds),
+        *(["--full-refresh"] if full_refresh else []),
+    ]
 
 
 def parse_manifest(warehouse_path: str, target_path: Path | None = None) -> subprocess.CompletedProcess:

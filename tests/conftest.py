@@ -29,9 +29,12 @@ class Harness:
     paths: WarehousePaths
     instance: dg.DagsterInstance
 
-    def release(self, year: int, reports: bool = False, **thresholds: float) -> dg.ExecuteInProcessResult:
+    def release(
+        self, year: int, reports: bool = False, rebuild_all_years: bool = False, **thresholds: float
+    ) -> dg.ExecuteInProcessResult:
         """The yearly release job for ``year``; without the reports unless asked (tests/test_reports.py covers
-        them, and printing PDFs costs a browser per report)."""
+        them, and printing PDFs costs a browser per report). ``rebuild_all_years``: the dbt build rebuilds every
+        loaded year (--full-refresh), as `make release REBUILD=1`."""
         self.instance.add_dynamic_partitions("survey_year", [str(year)])
         from orchestration.definitions import build_definitions
 
@@ -40,11 +43,13 @@ class Harness:
         selection = (
             None if reports else [k for k in job.asset_layer.executable_asset_keys if k.path != ["release_reports"]]
         )
-        run_config = {"resources": {"disclosure": {"config": thresholds}}} if thresholds else None
+        run_config: dict = {"resources": {"disclosure": {"config": thresholds}}} if thresholds else {}
+        if rebuild_all_years:
+            run_config["ops"] = {"medarbeiderindeks_dbt": {"config": {"rebuild_all_years": True}}}
         return job.execute_in_process(
             partition_key=str(year),
             instance=self.instance,
-            run_config=run_config,
+            run_config=run_config or None,
             raise_on_error=False,
             asset_selection=selection,
         )

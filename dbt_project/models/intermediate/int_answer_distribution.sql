@@ -11,12 +11,14 @@ with
 answers_scored as (
 
     select * from {{ ref('int_answers_scored') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 items_asked as (
 
     select * from {{ ref('int_items_asked') }}
+    where {{ year_built_this_run() }}
 
 ),
 

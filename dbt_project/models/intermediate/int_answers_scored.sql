@@ -5,12 +5,14 @@ with
 answers as (
 
     select * from {{ ref('stg_survey__answers') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 items_asked as (
 
     select * from {{ ref('int_items_asked') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -13,12 +13,14 @@ with
 benchmark_stats as (
 
     select * from {{ ref('int_benchmark_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 company_stats as (
 
     select * from {{ ref('int_company_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -12,6 +12,7 @@ company_stats as (
         *,
         {{ enters_benchmarks('n_respondents') }} as pooled
     from {{ ref('int_company_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -25,12 +26,14 @@ respondent_measures as (
             and respondent_measures.measure_type = company_stats.measure_type
             and respondent_measures.measure_id = company_stats.measure_id
             and company_stats.pooled
+    where {{ year_built_this_run('respondent_measures.year') }}
 
 ),
 
 measures as (
 
     select * from {{ ref('int_questionnaire_measures') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -5,13 +5,22 @@
 -- change (p-values: int_company_vs_benchmark). Internal: nothing suppressed.
 with
 
-company_stats as (
+-- the years built and every earlier year, stored: a company's previous survey year is read from its stored rows
+company_stats_read as (
 
     select
         *,
         -- the value percentile_rank compares: ties are equal to index_tie_decimals decimals, not bit for bit
         round(index_0_100, {{ var('index_tie_decimals') }}) as index_for_rank
     from {{ ref('int_company_measure_stats') }}
+    where {{ year_read_this_run() }}
+
+),
+
+company_stats as (
+
+    select * from company_stats_read
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -86,7 +95,7 @@ previous as (
         lag(case when n_respondents >= {{ var('min_respondents') }} then index_0_100 end) over w
             as previous_index,
         lag(case when n_respondents >= {{ var('min_respondents') }} then sd end) over w as previous_sd
-    from company_stats
+    from company_stats_read
     window w as (partition by company_id, measure_type, measure_id order by year)
 
 ),

@@ -9,6 +9,7 @@ with
 company_stats as (
 
     select * from {{ ref('int_company_measure_stats') }}
+    where {{ year_read_this_run() }}
 
 ),
 
@@ -63,4 +64,7 @@ final as (
 
 )
 
+-- earlier years are read (their decisions under this run's rules give previous_published); only the built years
+-- are written
 select * from final
+where {{ year_built_this_run() }}

@@ -6,18 +6,21 @@ with
 respondent_measures as (
 
     select * from {{ ref('int_respondent_measures') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 invited_headcount as (
 
     select * from {{ ref('stg_participants__invited_headcount') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 measures as (
 
     select * from {{ ref('int_questionnaire_measures') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -6,6 +6,7 @@ with
 comparisons as (
 
     select * from {{ ref('int_company_benchmark_comparisons') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -13,12 +13,14 @@ with
 company_disclosure as (
 
     select * from {{ ref('int_company_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 benchmark_disclosure as (
 
     select * from {{ ref('int_benchmark_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -1,7 +1,9 @@
 -- The disclosure settings this build applied (methodology §6), one row: the configured values (the launch's
 -- thresholds, as passed in --vars) and the values in force under the profile, as the macro disclosure_setting
 -- resolves them. The release gate compares it with its own run's thresholds and records it in the manifest: the
--- marts are published only under the thresholds they were built with.
+-- marts are published only under the thresholds they were built with. A table rebuilt by every build (no year).
+{{ config(materialized='table') }}
+
 with
 
 final as (

@@ -6,6 +6,7 @@ survey_years as (
 
     select distinct year
     from {{ ref('stg_survey__answers') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -6,6 +6,7 @@ with
 items_asked as (
 
     select * from {{ ref('int_items_asked') }}
+    where {{ year_built_this_run() }}
 
 ),
 

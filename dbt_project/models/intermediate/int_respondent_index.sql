@@ -5,6 +5,7 @@ with
 theme_scores as (
 
     select * from {{ ref('int_respondent_theme_scores') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -6,24 +6,28 @@ with
 answers_scored as (
 
     select * from {{ ref('int_answers_scored') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 theme_scores as (
 
     select * from {{ ref('int_respondent_theme_scores') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 respondent_index as (
 
     select * from {{ ref('int_respondent_index') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 measures as (
 
     select * from {{ ref('int_questionnaire_measures') }}
+    where {{ year_built_this_run() }}
 
 ),
 

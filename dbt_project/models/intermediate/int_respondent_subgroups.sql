@@ -6,6 +6,7 @@ with
 respondents as (
 
     select * from {{ ref('stg_survey__respondents') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -13,6 +13,9 @@ derivable group, the smallest subgroup subtracted) and the audit runs again. Det
 
 The inputs are aggregated in DuckDB before they reach pandas (cross cells, cell statistics, distributions): memory
 grows with the number of cells, not of respondents.
+
+Incremental a year at a time, like the SQL models (delete+insert on year): it reads only the years of
+control.build_years (macro year_built_this_run; every year without that table).
 """
 
 from __future__ import annotations
@@ -45,9 +48,20 @@ from (
         max(case when breakdown = 'age' then subgroup end) as age,
         max(case when breakdown = 'role' then subgroup end) as role
     from cells
+    where {built}
     group by year, company_id, respondent_id
 )
 """
+
+
+def _built_years(session) -> str:
+    """SQL condition on ``year``: the years this build computes (control.build_years, which the release writes before
+    dbt runs; macro year_built_this_run). Every year without the control table (a plain dbt build)."""
+    (exists,) = session.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'control' and table_name = 'build_years'"
+    ).fetchone()
+    return "year in (select build_years.year from control.build_years as build_years)" if exists else "true"
 
 
 def _statistics(row) -> CellStatistics:
@@ -55,17 +69,22 @@ def _statistics(row) -> CellStatistics:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="year")
+    built = _built_years(session)
     min_respondents = int(dbt.config.get("min_respondents"))
     scale_points = float(dbt.config.get("audit_margin_scale_points"))
     measures = Measures(
         dbt.ref("int_items_asked")
-        .query("i", "select year, item_id, theme_id, scale_min, scale_max, is_reverse_coded as reverse_coded from i")
+        .query(
+            "i",
+            "select year, item_id, theme_id, scale_min, scale_max, is_reverse_coded as reverse_coded from i "
+            f"where {built}",
+        )
         .df(),
         "int_items_asked",
     )
 
-    cross = dbt.ref("int_respondent_subgroups").query("cells", CROSS_CELLS_SQL).df()
+    cross = dbt.ref("int_respondent_subgroups").query("cells", CROSS_CELLS_SQL.format(built=built)).df()
     cells_of = {
         (int(year), company_id): [
             tuple(None if pd.isna(v) else str(v) for v in values)
@@ -73,13 +92,17 @@ def model(dbt, session):
         ]
         for (year, company_id), group in cross.groupby(["year", "company_id"])
     }
-    stats = dbt.ref("int_subgroup_measure_stats").query("s", f"select {', '.join(KEYS + STAT_COLUMNS)} from s").df()
+    stats = (
+        dbt.ref("int_subgroup_measure_stats")
+        .query("s", f"select {', '.join(KEYS + STAT_COLUMNS)} from s where {built}")
+        .df()
+    )
     company = (
         dbt.ref("int_company_measure_stats")
         .query(
             "c",
             f"select c.year, c.company_id, c.measure_type, c.measure_id, {', '.join('c.' + s for s in STAT_COLUMNS)} "
-            "from c where c.n_respondents >= " + str(min_respondents),
+            f"from c where c.n_respondents >= {min_respondents} and {built}",
         )
         .df()
     )
@@ -88,7 +111,10 @@ def model(dbt, session):
     }
     distribution = (
         dbt.ref("int_answer_distribution")
-        .query("d", "select year, scope_id as company_id, item_id, answer_code, n from d where scope = 'company'")
+        .query(
+            "d",
+            f"select year, scope_id as company_id, item_id, answer_code, n from d where scope = 'company' and {built}",
+        )
         .df()
     )
     distributions: dict[tuple, dict] = {}

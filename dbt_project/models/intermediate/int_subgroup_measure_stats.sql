@@ -6,18 +6,21 @@ with
 respondent_measures as (
 
     select * from {{ ref('int_respondent_measures') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 respondent_subgroups as (
 
     select * from {{ ref('int_respondent_subgroups') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 measures as (
 
     select * from {{ ref('int_questionnaire_measures') }}
+    where {{ year_built_this_run() }}
 
 ),
 

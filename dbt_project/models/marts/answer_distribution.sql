@@ -3,6 +3,7 @@ with
 distribution as (
 
     select * from {{ ref('int_answer_distribution') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -12,12 +13,14 @@ distribution as (
 company_disclosure as (
 
     select * from {{ ref('int_company_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 benchmark_disclosure as (
 
     select * from {{ ref('int_benchmark_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -4,6 +4,7 @@ with
 decided as (
 
     select * from {{ ref('int_benchmark_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -3,6 +3,7 @@ with
 company_stats as (
 
     select * from {{ ref('int_company_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -16,6 +17,7 @@ companies as (
 company_disclosure as (
 
     select * from {{ ref('int_company_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

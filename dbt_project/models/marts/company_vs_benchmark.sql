@@ -3,6 +3,7 @@ with
 comparisons as (
 
     select * from {{ ref('int_company_vs_benchmark') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -11,6 +12,7 @@ comparisons as (
 disclosure as (
 
     select * from {{ ref('int_comparison_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

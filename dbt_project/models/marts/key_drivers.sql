@@ -8,30 +8,35 @@ with
 answers_scored as (
 
     select * from {{ ref('int_answers_scored') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 respondent_index as (
 
     select * from {{ ref('int_respondent_index') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 company_stats as (
 
     select * from {{ ref('int_company_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 benchmark_stats as (
 
     select * from {{ ref('int_benchmark_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 items_asked as (
 
     select * from {{ ref('int_items_asked') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -153,12 +158,14 @@ ranked as (
 company_disclosure as (
 
     select * from {{ ref('int_company_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 benchmark_disclosure as (
 
     select * from {{ ref('int_benchmark_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

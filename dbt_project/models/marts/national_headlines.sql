@@ -6,6 +6,7 @@ with
 benchmark_stats as (
 
     select * from {{ ref('int_benchmark_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -19,6 +20,7 @@ items as (
 benchmark_disclosure as (
 
     select * from {{ ref('int_benchmark_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -8,6 +8,7 @@ participation as (
         year,
         industry_id
     from {{ ref('int_company_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 

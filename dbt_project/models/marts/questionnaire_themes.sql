@@ -5,6 +5,7 @@ with
 measures as (
 
     select * from {{ ref('int_questionnaire_measures') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -7,12 +7,14 @@ with
 respondent_index as (
 
     select * from {{ ref('int_respondent_index') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 invited_headcount as (
 
     select * from {{ ref('stg_participants__invited_headcount') }}
+    where {{ year_built_this_run() }}
 
 ),
 

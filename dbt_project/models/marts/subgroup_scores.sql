@@ -3,6 +3,7 @@ with
 subgroup_stats as (
 
     select * from {{ ref('int_subgroup_measure_stats') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -16,6 +17,7 @@ companies as (
 subgroup_disclosure as (
 
     select * from {{ ref('int_subgroup_disclosure') }}
+    where {{ year_built_this_run() }}
 
 ),
 

@@ -7,6 +7,7 @@ with
 answers_scored as (
 
     select * from {{ ref('int_answers_scored') }}
+    where {{ year_built_this_run() }}
 
 ),
 
@@ -17,7 +18,7 @@ themes_asked as (
         theme_id,
         count(*) as n_items
     from {{ ref('int_items_asked') }}
-    where theme_id is not null
+    where theme_id is not null and {{ year_built_this_run() }}
     group by year, theme_id
 
 ),
