@@ -58,17 +58,22 @@ class Harness:
         return Path(self.paths.releases_dir) / str(year)
 
 
+def paths_under(root: Path, **settings) -> WarehousePaths:
+    """A test's landing folder, warehouse and releases under ``root`` (the test pseudonym key unless ``settings``
+    say otherwise)."""
+    return WarehousePaths(
+        landing_dir=str(root / "landing"),
+        warehouse_path=str(root / "warehouse.duckdb"),
+        releases_dir=str(root / "releases"),
+        seeds_dir=str(SEEDS_DIR),
+        **{"pseudonym_key": "test-key", **settings},
+    )
+
+
 @pytest.fixture
 def harness(tmp_path: Path) -> Harness:
-    paths = WarehousePaths(
-        landing_dir=str(tmp_path / "landing"),
-        warehouse_path=str(tmp_path / "warehouse.duckdb"),
-        releases_dir=str(tmp_path / "releases"),
-        seeds_dir=str(SEEDS_DIR),
-        pseudonym_key="test-key",
-    )
     with dg.DagsterInstance.ephemeral() as instance:
-        yield Harness(paths, instance)
+        yield Harness(paths_under(tmp_path), instance)
 
 
 @pytest.fixture(scope="module")

@@ -25,9 +25,9 @@ from orchestration.build_years import (
 from orchestration.cli import rebuild_run_config
 from orchestration.dbt_invocation import dbt_build_args
 from orchestration.ingest import create_raw_schema
-from orchestration.resources import DisclosureThresholds, WarehousePaths
-from orchestration.settings import REPO_ROOT, SEEDS_DIR
-from tests.conftest import Harness
+from orchestration.resources import DisclosureThresholds
+from orchestration.settings import REPO_ROOT
+from tests.conftest import Harness, paths_under
 from tests.survey_fixtures import NINE_COMPANIES, small_survey, write_landing
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
@@ -152,13 +152,7 @@ def year_by_year(tmp_path_factory) -> Iterator[dict]:
     """2023 released, then 2024 (its landing folder written after 2023's release); a copy of the warehouse right
     after 2023's release (with the marker planted in a stored 2023 row) and one after 2024's."""
     tmp = tmp_path_factory.mktemp("year_by_year")
-    paths = WarehousePaths(
-        landing_dir=str(tmp / "landing"),
-        warehouse_path=str(tmp / "warehouse.duckdb"),
-        releases_dir=str(tmp / "releases"),
-        seeds_dir=str(SEEDS_DIR),
-        pseudonym_key="test-key",
-    )
+    paths = paths_under(tmp)
     with dg.DagsterInstance.ephemeral() as instance:
         harness = Harness(paths, instance)
         warehouse = paths.warehouse_path

@@ -17,9 +17,8 @@ import pytest
 
 from orchestration.demo_data import write_demo_landing
 from orchestration.packages import INTERNAL_ONLY_COLUMNS
-from orchestration.resources import WarehousePaths
-from orchestration.settings import DEMO_PSEUDONYM_KEY, SEEDS_DIR
-from tests.conftest import Harness
+from orchestration.settings import DEMO_PSEUDONYM_KEY
+from tests.conftest import Harness, paths_under
 
 YEARS = (2023, 2024)
 SPREAD_COLUMNS = list(INTERNAL_ONLY_COLUMNS["benchmarks"])
@@ -28,14 +27,7 @@ SPREAD_COLUMNS = list(INTERNAL_ONLY_COLUMNS["benchmarks"])
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Harness, Path]:
     root = tmp_path_factory.mktemp("demo")
-    paths = WarehousePaths(
-        landing_dir=str(root / "landing"),
-        warehouse_path=str(root / "warehouse.duckdb"),
-        releases_dir=str(root / "releases"),
-        seeds_dir=str(SEEDS_DIR),
-        pseudonym_key=DEMO_PSEUDONYM_KEY,
-        demo=True,
-    )
+    paths = paths_under(root, pseudonym_key=DEMO_PSEUDONYM_KEY, demo=True)
     write_demo_landing(root / "landing", YEARS)
     with dg.DagsterInstance.ephemeral() as instance:
         harness = Harness(paths, instance)
