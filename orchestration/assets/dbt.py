@@ -71,4 +71,4 @@ def medarbeiderindeks_dbt(
     with paths.dbt_environment():
         yield from dbt.cli(args, context=context).stream()
     # Reached only when dbt succeeded (a failed build raises): the years are stored.
-    record_built_years(paths.warehouse_path, years, run_id=context.run_id)
+    record_built_years(paths.warehouse_path, years, run_id=context.run.run_id)
