@@ -92,12 +92,12 @@ def settings_digest(environment: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(chosen).encode()).hexdigest()
 
 
-def inputs_before_run(environment: dict[str, str] | None = None) -> dict[str, str]:
+def inputs_before_run() -> dict[str, str]:
     """The inputs a run reads, taken before it starts (a file landing during the run is then not counted as in)."""
     return {
         "project": project_digest(),
         "landing": landing_digest(Path(configured_path("MEDARBEIDERINDEKS_LANDING"))),
-        "settings": settings_digest(dict(os.environ if environment is None else environment)),
+        "settings": settings_digest(dict(os.environ)),
     }
 
 
