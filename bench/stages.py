@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, threshold_defaults
+from orchestration.settings import DBT_PROJECT_DIR, PYTHON_DUCKDB_MEMORY_LIMIT, SEEDS_DIR, threshold_defaults
 
 YEAR = 2025
 
@@ -89,6 +89,7 @@ def checks(work: Path) -> None:
     }
     outcomes = []
     with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
+        con.execute(f"set memory_limit = '{PYTHON_DUCKDB_MEMORY_LIMIT}'")  # as the raw checks' connection
         for suite, (sql, suite_parameters) in frames.items():
             frame = con.execute(sql, [YEAR]).to_arrow_table().to_pandas()
             outcomes.append(validate_frame(frame, suite, suite_parameters))

@@ -18,6 +18,10 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 SEEDS_DIR = REPO_ROOT / "seeds"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
+# DuckDB's memory on the connections our Python opens (ingest, raw checks): beyond it DuckDB spills to disk, and the
+# process's pandas and Great Expectations need the rest. dbt's connections have their own (profiles.yml).
+PYTHON_DUCKDB_MEMORY_LIMIT = "1GB"
+
 DEMO_PSEUDONYM_KEY = "medarbeiderindeks-demo-key"
 PSEUDONYM_KEY_VARIABLE = "MEDARBEIDERINDEKS_PSEUDONYM_KEY"
 

@@ -266,6 +266,12 @@ RAW_DEFECTS = {
         "delete from raw.answers where respondent_id = 'nordlys_bank-1'",
         ("expect_column_values_to_be_between", "n_answers"),
     ),
+    # a respondent's answer to an item loaded twice (raw.answers has no key)
+    "answered twice": (
+        "raw_answers",
+        "insert into raw.answers select * from raw.answers where respondent_id = 'fjelltele-0' and item_id = 'Q01'",
+        ("expect_column_values_to_be_between", "times_answered"),
+    ),
     # an answer above its item's scale
     "off the scale": (
         "raw_answers",
@@ -304,3 +310,16 @@ def test_an_empty_year_fails_the_raw_suites(warehouse: Path, suite: str) -> None
     empty = _raw_frame(warehouse, sql, SEEDS_DIR).iloc[0:0]
     failures = validate_frame(empty, suite).failures
     assert [f.expectation for f in failures] == ["expect_table_row_count_to_be_between"]
+
+
+@pytest.mark.parametrize(("suite", "table"), [("raw_answers", "answers"), ("raw_respondents", "respondents")])
+def test_the_raw_suites_count_every_row_though_their_frames_count_alike_rows_once(
+    warehouse: Path, suite: str, table: str
+) -> None:
+    sql = RAW_ANSWERS_SQL if suite == "raw_answers" else RAW_RESPONDENTS_SQL
+    frame = _raw_frame(warehouse, sql, SEEDS_DIR)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (rows,) = con.execute(f"select count(*) from raw.{table} where year = ?", [YEAR]).fetchone()
+    assert "respondent_id" not in frame.columns
+    assert len(frame) < rows
+    assert validate_frame(frame, suite).n_rows == rows

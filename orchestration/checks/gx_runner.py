@@ -89,13 +89,17 @@ def validate_frame(
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    suite = context.suites.add(ExpectationSuite(**load_suite(suite_name)))
+    suite_definition = load_suite(suite_name)
+    suite = context.suites.add(ExpectationSuite(**suite_definition))
     batch_definition = (
         context.data_sources.add_pandas("pandas")
         .add_dataframe_asset(suite_name)
         .add_batch_definition_whole_dataframe("whole_frame")
     )
     frame = frame.reset_index(drop=True)
+    # A suite whose frame counts alike rows in one (its meta's count_column) counts its rows and failures by it.
+    count_column = (suite_definition.get("meta") or {}).get("count_column")
+    rows_alike = frame[count_column] if count_column else pd.Series(1, index=frame.index)
     result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
         suite, expectation_parameters=dict(parameters or {}), result_format="COMPLETE"
     )
@@ -112,14 +116,16 @@ def validate_frame(
                 or ",".join(kwargs.get("column_list") or [kwargs[k] for k in ("column_A", "column_B") if k in kwargs])
                 or None,
                 success=bool(item.success) and not raised,
-                unexpected_count=int(item.result.get("unexpected_count") or (1 if raised else 0)),
+                unexpected_count=int(rows_alike.loc[indices].sum())
+                if indices
+                else int(item.result.get("unexpected_count") or (1 if raised else 0)),
                 failing_rows=[] if rows is None else json.loads(rows.to_json(orient="records")),
             )
         )
     return SuiteOutcome(
         suite_name,
         all(o.success for o in outcomes),
-        len(frame),
+        int(rows_alike.sum()),
         outcomes,
         _without_row_values(json.loads(json.dumps(result.to_json_dict(), default=str))),
     )

@@ -12,6 +12,7 @@ import duckdb
 from orchestration.checks.gx_runner import missing_suite_result, suite_path, to_check_result, validate_frame
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehousePaths
+from orchestration.settings import PYTHON_DUCKDB_MEMORY_LIMIT
 
 
 def _sql_string(value: object) -> str:
@@ -21,33 +22,69 @@ def _sql_string(value: object) -> str:
 
 def _fetch(paths: WarehousePaths, sql: str, year: int):
     with duckdb.connect(paths.warehouse_path, read_only=True) as con:
+        con.execute(f"set memory_limit = '{PYTHON_DUCKDB_MEMORY_LIMIT}'")
         return con.execute(sql, [year]).to_arrow_table().to_pandas()
 
 
+# Both queries count the rows that share every value a suite judges (`rows_alike`, the suites' `count_column`): the
+# frames stay as small as files x items x values however many respondents answered, and GX still judges every
+# distinct case. A respondent is never a row of them.
 RAW_ANSWERS_SQL = """
-select a.year, a.respondent_id, a.company_id, a.item_id, a.answer_value, a.is_dont_know, a.file_name,
-       a.source_column, i.scale_min, i.scale_max,
+with repeated_pair_hashes as (
+    -- one 64-bit hash per answer is cheaper to group than two strings; the pairs behind a repeated hash are then
+    -- counted exactly (a hash collision costs a second look, never a missed repeat)
+    select hash(respondent_id, item_id) as pair_hash
+    from raw.answers
+    where year = $1
+    group by pair_hash
+    having count(*) > 1
+),
+
+answered_more_than_once as (
+    select respondent_id, item_id, count(*) as times_answered
+    from raw.answers
+    where year = $1 and hash(respondent_id, item_id) in (select pair_hash from repeated_pair_hashes)
+    group by respondent_id, item_id
+    having count(*) > 1
+)
+
+select a.year, a.company_id, a.item_id, a.answer_value, a.is_dont_know, a.file_name, a.source_column,
+       i.scale_min, i.scale_max,
        coalesce(i.first_year <= a.year and a.year <= coalesce(i.last_year, a.year), false) as asked_that_year,
-       r.respondent_id is not null as respondent_known
+       r.respondent_id is not null as respondent_known,
+       coalesce(m.times_answered, 1) as times_answered,
+       count(*) as rows_alike
 from raw.answers as a
 left join read_csv(
     {items_csv}, header = true, types = {{'first_year': 'INTEGER', 'last_year': 'INTEGER'}}
 ) as i using (item_id)
 left join raw.respondents as r
     on a.year = r.year and a.respondent_id = r.respondent_id and a.company_id = r.company_id
-where a.year = ?
+left join answered_more_than_once as m
+    on a.respondent_id = m.respondent_id and a.item_id = m.item_id
+where a.year = $1
+group by all
+order by all
 """
 
 RAW_RESPONDENTS_SQL = """
-select r.year, r.respondent_id, r.company_id, r.file_name, h.invited,
-       (select count(*) from raw.answers as a where a.year = r.year and a.respondent_id = r.respondent_id)
-           as n_answers
+with answers_per_respondent as (
+    select respondent_id, count(*) as n_answers
+    from raw.answers
+    where year = $1
+    group by respondent_id
+)
+
+select r.year, r.company_id, r.file_name, h.invited, coalesce(a.n_answers, 0) as n_answers, count(*) as rows_alike
 from raw.respondents as r
 left join read_csv(
     {headcount_csv}, header = true, types = {{'year': 'INTEGER', 'company_id': 'VARCHAR'}}
 ) as h
     on r.year = h.year and r.company_id = h.company_id
-where r.year = ?
+left join answers_per_respondent as a using (respondent_id)
+where r.year = $1
+group by all
+order by all
 """
 
 

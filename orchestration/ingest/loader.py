@@ -15,6 +15,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from orchestration.settings import PYTHON_DUCKDB_MEMORY_LIMIT
+
 from .detect import Source, resolve_source
 from .errors import ExportError
 from .layouts import SIDECAR_SUFFIX, SourceLayout
@@ -415,7 +417,7 @@ def sync_year(
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse_path)) as con:
         con.execute("set preserve_insertion_order = false")  # inserts need not buffer rows in order: less memory
-        con.execute("set memory_limit = '1GB'")  # DuckDB spills beyond it; ingestion's pandas frames need the rest
+        con.execute(f"set memory_limit = '{PYTHON_DUCKDB_MEMORY_LIMIT}'")
         create_raw_schema(con)
         loaded = dict(
             con.execute("select file_name, file_sha256 from raw.survey_exports where year = ?", [year]).fetchall()
