@@ -204,7 +204,7 @@ def load_layout(layout: str | Path | SourceLayout = "canonical") -> SourceLayout
 def _layout_data(path: Path) -> dict:
     """The YAML of a layout; `extends: <layout>` adds that layout's drop lists to this one's."""
     with path.open(encoding="utf-8") as f:
-        data = yaml.safe_load(f)
+        data = yaml.load(f, Loader=yaml.CSafeLoader)  # libyaml (in PyYAML's wheels): every export reads every layout
     base_name = data.pop("extends", None)
     if base_name:
         base = _layout_data(SOURCES_DIR / f"{base_name}.yml")
