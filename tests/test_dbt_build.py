@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
-from dbt_run import dbt_build, query  # noqa: E402
+from dbt_run import dbt_build, dbt_command, query  # noqa: E402
 from raw_warehouse import build_raw_warehouse  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -295,3 +296,21 @@ def test_dbt_connections_bound_duckdb_memory(tmp_path):
     with duckdb.connect(config={"memory_limit": "1GB"}) as con:  # DuckDB's own rendering of 1 GB
         one_gigabyte = con.execute("select current_setting('memory_limit')").fetchone()[0]
     assert row == {"memory_limit": one_gigabyte, "preserve_insertion_order": False}
+
+
+def test_the_uniqueness_test_fails_on_one_repeated_row(built, tmp_path):
+    """unique_combination groups hashes first: one planted repeat of a respondent's answer is still one failure."""
+    warehouse, _, _ = built
+    planted = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, planted)
+    with duckdb.connect(str(planted)) as con:
+        con.execute(
+            "insert into intermediate.int_answers_scored select * from intermediate.int_answers_scored "
+            "order by year, respondent_id, item_id limit 1"
+        )
+    select = "int_answers_scored,test_name:unique_combination"
+    result = dbt_command("test", planted, tmp_path, "--select", select)
+    assert result.returncode == 1, result.stdout[-3000:]
+    (test,) = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    assert (test["status"], test["failures"]) == ("fail", 1)
+    assert dbt_command("test", warehouse, tmp_path, "--select", select).returncode == 0
