@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, PYTHON_DUCKDB_MEMORY_LIMIT, SEEDS_DIR, threshold_defaults
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, threshold_defaults
 
 YEAR = 2025
 
@@ -70,7 +70,7 @@ def dbt(work: Path) -> None:
 def checks(work: Path) -> None:
     """The release's blocking Great Expectations suites over the frames its asset checks fetch (orchestration/checks/:
     the raw answers and respondents of the year, every published mart); the outcomes go to the publish stage."""
-    from orchestration.checks.gx_runner import validate_frame
+    from orchestration.checks.gx_runner import fetch_frame, validate_frame
     from orchestration.checks.mart_checks import _published_tables
     from orchestration.checks.raw_checks import RAW_ANSWERS_SQL, RAW_RESPONDENTS_SQL
     from orchestration.resources import DisclosureThresholds
@@ -87,12 +87,10 @@ def checks(work: Path) -> None:
         f"published_{mart}": (f"select * from published.{table} where year = ?", parameters)
         for mart, table in _published_tables().items()
     }
-    outcomes = []
-    with duckdb.connect(str(work / "warehouse.duckdb"), read_only=True) as con:
-        con.execute(f"set memory_limit = '{PYTHON_DUCKDB_MEMORY_LIMIT}'")  # as the raw checks' connection
-        for suite, (sql, suite_parameters) in frames.items():
-            frame = con.execute(sql, [YEAR]).to_arrow_table().to_pandas()
-            outcomes.append(validate_frame(frame, suite, suite_parameters))
+    outcomes = [
+        validate_frame(fetch_frame(work / "warehouse.duckdb", sql, YEAR), suite, suite_parameters)
+        for suite, (sql, suite_parameters) in frames.items()
+    ]
     failed = [o.suite for o in outcomes if not o.success]
     if failed:
         raise SystemExit(f"checks failed: {failed}")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.checks.gx_runner import to_check_result, validate_frame
+from orchestration.checks.gx_runner import fetch_frame, to_check_result, validate_frame
 from orchestration.checks.mart_checks import _published_tables
 from orchestration.checks.raw_checks import RAW_ANSWERS_SQL, RAW_RESPONDENTS_SQL, _sql_string
 from orchestration.gate import Evaluation, refusals, required_checks
@@ -233,8 +233,7 @@ def _raw_frame(warehouse: Path, sql: str, seeds: Path) -> pd.DataFrame:
     query = sql.format(
         items_csv=_sql_string(seeds / "items.csv"), headcount_csv=_sql_string(seeds / "invited_headcount.csv")
     )
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.execute(query, [YEAR]).fetch_df()
+    return fetch_frame(warehouse, query, YEAR)
 
 
 def _planted_raw(warehouse: Path, tmp_path: Path, sql: str) -> Path:

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
-from orchestration.settings import EXPECTATIONS_DIR, REPO_ROOT
+from orchestration.settings import EXPECTATIONS_DIR, PYTHON_DUCKDB_MEMORY_LIMIT, REPO_ROOT
 
 # Failing rows listed in a check's metadata; the count is always complete.
 MAX_LISTED_ROWS = 50
@@ -68,6 +69,14 @@ def load_suite(name: str) -> dict[str, Any]:
         raise SuiteMissing(f"suite file {path.relative_to(REPO_ROOT)} is missing")
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def fetch_frame(warehouse_path: str | Path, sql: str, year: int) -> pd.DataFrame:
+    """The frame a suite validates: ``sql`` (its one parameter is the year) on the warehouse, read-only, with DuckDB's
+    memory bounded like every connection our Python opens."""
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        con.execute(f"set memory_limit = '{PYTHON_DUCKDB_MEMORY_LIMIT}'")
+        return con.execute(sql, [year]).to_arrow_table().to_pandas()
 
 
 def _without_row_values(validation: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,16 @@ with.
 import json
 
 import dagster as dg
-import duckdb
 from dagster_dbt import get_asset_key_for_model
 
 from orchestration.assets.dbt import dbt_project, medarbeiderindeks_dbt
-from orchestration.checks.gx_runner import missing_suite_result, suite_path, to_check_result, validate_frame
+from orchestration.checks.gx_runner import (
+    fetch_frame,
+    missing_suite_result,
+    suite_path,
+    to_check_result,
+    validate_frame,
+)
 from orchestration.gate import is_published_mart
 from orchestration.partitions import survey_years
 from orchestration.resources import DisclosureThresholds, WarehousePaths
@@ -54,12 +59,9 @@ def _mart_check(mart: str, table: str) -> dg.AssetChecksDefinition:
         suite = f"published_{mart}"
         if not suite_path(suite).is_file():
             return missing_suite_result(suite)
-        with duckdb.connect(paths.warehouse_path, read_only=True) as con:
-            frame = (
-                con.execute(f"select * from published.{table} where year = ?", [int(context.partition_key)])
-                .to_arrow_table()
-                .to_pandas()
-            )
+        frame = fetch_frame(
+            paths.warehouse_path, f"select * from published.{table} where year = ?", int(context.partition_key)
+        )
         id_columns = [c for c in _CELL_COLUMNS if c in frame.columns]
         outcome = validate_frame(frame, suite, disclosure.check_parameters(), id_columns=id_columns)
         return to_check_result(outcome, **disclosure.as_dict())

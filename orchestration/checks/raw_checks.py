@@ -7,23 +7,21 @@ that year, that answers belong to known respondents and to items asked that year
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-from orchestration.checks.gx_runner import missing_suite_result, suite_path, to_check_result, validate_frame
+from orchestration.checks.gx_runner import (
+    fetch_frame,
+    missing_suite_result,
+    suite_path,
+    to_check_result,
+    validate_frame,
+)
 from orchestration.partitions import survey_years
 from orchestration.resources import WarehousePaths
-from orchestration.settings import PYTHON_DUCKDB_MEMORY_LIMIT
 
 
 def _sql_string(value: object) -> str:
     """A seed path as a SQL string literal (read_csv takes no bound parameter for its file)."""
     return "'" + str(value).replace("'", "''") + "'"
-
-
-def _fetch(paths: WarehousePaths, sql: str, year: int):
-    with duckdb.connect(paths.warehouse_path, read_only=True) as con:
-        con.execute(f"set memory_limit = '{PYTHON_DUCKDB_MEMORY_LIMIT}'")
-        return con.execute(sql, [year]).to_arrow_table().to_pandas()
 
 
 # Both queries count the rows that share every value a suite judges (`rows_alike`, the suites' `count_column`): the
@@ -99,7 +97,7 @@ def raw_answers_valid(context: dg.AssetCheckExecutionContext, paths: WarehousePa
     if not suite_path("raw_answers").is_file():
         return missing_suite_result("raw_answers")
     items_csv = _sql_string(Path(paths.seeds_dir) / "items.csv")
-    frame = _fetch(paths, RAW_ANSWERS_SQL.format(items_csv=items_csv), int(context.partition_key))
+    frame = fetch_frame(paths.warehouse_path, RAW_ANSWERS_SQL.format(items_csv=items_csv), int(context.partition_key))
     # Failing rows are named by file, company, item and column: never by respondent or answer text.
     outcome = validate_frame(
         frame,
@@ -120,5 +118,7 @@ def raw_respondents_valid(context: dg.AssetCheckExecutionContext, paths: Warehou
     if not suite_path("raw_respondents").is_file():
         return missing_suite_result("raw_respondents")
     headcount_csv = _sql_string(Path(paths.seeds_dir) / "invited_headcount.csv")
-    frame = _fetch(paths, RAW_RESPONDENTS_SQL.format(headcount_csv=headcount_csv), int(context.partition_key))
+    frame = fetch_frame(
+        paths.warehouse_path, RAW_RESPONDENTS_SQL.format(headcount_csv=headcount_csv), int(context.partition_key)
+    )
     return to_check_result(validate_frame(frame, "raw_respondents", id_columns=["file_name", "company_id"]))
