@@ -77,8 +77,11 @@ lint: manifest
 	@# Documentation and ownership of every model, macro and seed, scored by dbt-score (must stay above 9.5).
 	cd dbt_project && ../$(BIN)/dbt-score lint --manifest target/manifest.json --fail-project-under 9.5 --show failing-items
 
+# Whole test files go to each worker (--dist loadfile), so a module's built warehouse is built once; the slowest
+# tests are listed at the end, to see where CI's time goes.
+TEST_WORKERS ?= 2
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 bench: manifest browser
 	$(BIN)/python -m bench.run_bench --respondents $(SIZES)
