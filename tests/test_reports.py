@@ -184,8 +184,8 @@ def test_the_printer_fetches_nothing_even_inside_another_playwright_session(brow
         page.close()
         fetched_by_a_browser = len(hits)
         with PdfPrinter(shutil.which("chromium")) as printer:
-            printer.print(html, tmp_path / "page.pdf")
-            printer.print(html, tmp_path / "again.pdf")
+            printer.print(html, tmp_path / "page.pdf").result()
+            printer.print(html, tmp_path / "again.pdf").result()
         server.shutdown()
     assert fetched_by_a_browser == 2
     assert len(hits) == fetched_by_a_browser

@@ -7,7 +7,9 @@ into ``<release>/reports/`` when complete.
 
 from __future__ import annotations
 
+import functools
 import shutil
+from concurrent.futures import Future, wait
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from orchestration.reports.texts import LANGUAGES, Language
 TEMPLATES = Path(str(resources.files("orchestration.reports") / "templates"))
 
 
+@functools.cache  # one environment: it compiles each template once, not once per report
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -78,6 +81,7 @@ def build_reports(release_dir: Path) -> list[Path]:
     staging = release_dir / "reports.partial"
     shutil.rmtree(staging, ignore_errors=True)
     written: list[Path] = []
+    pdfs: list[Future[Path]] = []  # printing while the next report renders
     with PdfPrinter(chromium) as printer:
         try:
             public = load_package(layout.public_dir)
@@ -90,7 +94,8 @@ def build_reports(release_dir: Path) -> list[Path]:
                     staging / f"national.{code}.html",
                     render("national.html.j2", lang, context, f"national.{_other(code)}.html"),
                 )
-                written += [html, printer.print(html, html.with_suffix(".pdf"))]
+                written.append(html)
+                pdfs.append(printer.print(html, html.with_suffix(".pdf")))
                 national_links.append(
                     {
                         "language": lang.t("norwegian" if code == "nb" else "english"),
@@ -114,7 +119,8 @@ def build_reports(release_dir: Path) -> list[Path]:
                         staging / "companies" / f"{company_id}.{code}.html",
                         render("company.html.j2", lang, context, f"{company_id}.{_other(code)}.html"),
                     )
-                    written += [html, printer.print(html, html.with_suffix(".pdf"))]
+                    written.append(html)
+                    pdfs.append(printer.print(html, html.with_suffix(".pdf")))
                     files.append(
                         {
                             "code": code,
@@ -139,12 +145,15 @@ def build_reports(release_dir: Path) -> list[Path]:
                     None,
                 ),
             )
-            written.insert(0, index)
+            written = [index, *written, *(pdf.result() for pdf in pdfs)]
             final = release_dir / "reports"
             if final.exists():
                 shutil.rmtree(final)
             staging.rename(final)
         except BaseException:
+            for pdf in pdfs:
+                pdf.cancel()
+            wait(pdfs)  # nothing may still be writing into the folder being removed
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return [final / path.relative_to(staging) for path in written]

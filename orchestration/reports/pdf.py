@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
@@ -75,9 +75,11 @@ class PdfPrinter:
         finally:
             self._thread.shutdown()
 
-    def print(self, html: Path, pdf: Path) -> Path:
-        """Print ``html`` (a self-contained file) to ``pdf``, with no network and no header or footer."""
-        return self._thread.submit(self._print, html, pdf).result()
+    def print(self, html: Path, pdf: Path) -> Future[Path]:
+        """Queue ``html`` (a self-contained file) to be printed to ``pdf``, with no network and no header or footer.
+        The files print in the order queued while the caller goes on (Chromium prints on the other core while Python
+        renders the next report); the future gives ``pdf``, or raises what the printing raised."""
+        return self._thread.submit(self._print, html, pdf)
 
     def _start(self) -> None:
         self._playwright = sync_playwright().start()
