@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
 from orchestration.resources import WarehousePaths
 from orchestration.settings import DEMO_PSEUDONYM_KEY, EXPECTATIONS_DIR
-from tests.conftest import Harness
+from tests.conftest import Harness, paths_under
 from tests.survey_fixtures import COMPANIES, NINE_COMPANIES, expected_respondent_scores, small_survey, write_landing
 
 YEAR = 2025
@@ -18,13 +19,25 @@ SIZES = NINE_COMPANIES  # the banks' leave-one-out industry benchmark must be su
 POOLED = [company for company, size in SIZES.items() if size >= 5]
 
 
-@pytest.fixture
-def released(harness: Harness):
+def _release(harness: Harness) -> tuple[Harness, pd.DataFrame]:
     survey = small_survey(YEAR, SIZES, seed=7)
     write_landing(harness.paths.year_dir(YEAR).parent, YEAR, survey)
     result = harness.release(YEAR)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return harness, survey
+
+
+@pytest.fixture(scope="module")
+def released_once(tmp_path_factory: pytest.TempPathFactory):
+    """One release shared by the tests that only read it."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield _release(Harness(paths_under(tmp_path_factory.mktemp("released")), instance))
+
+
+@pytest.fixture
+def released(harness: Harness):
+    """A release of its own, for a test that releases again over it."""
+    return _release(harness)
 
 
 def _published(harness: Harness, table: str, package: str = "internal") -> pd.DataFrame:
@@ -33,8 +46,8 @@ def _published(harness: Harness, table: str, package: str = "internal") -> pd.Da
         return con.execute(f"select * from published.{table}").fetch_df()
 
 
-def test_release_numbers_match_an_independent_computation(released) -> None:
-    harness, survey = released
+def test_release_numbers_match_an_independent_computation(released_once) -> None:
+    harness, survey = released_once
     scores = expected_respondent_scores(survey)
     company = _published(harness, "company_scores")
     overall = company[(company["measure_type"] == "index") & (company["measure_id"] == "overall")].set_index(
@@ -69,8 +82,8 @@ def test_release_numbers_match_an_independent_computation(released) -> None:
     assert bank["suppressed"].all() and bank["benchmark_index"].isna().all()
 
 
-def test_release_folder_follows_the_contract(released) -> None:
-    harness, _ = released
+def test_release_folder_follows_the_contract(released_once) -> None:
+    harness, _ = released_once
     root = harness.release_dir(YEAR)
     manifest = json.loads((root / "manifest.json").read_text())
     assert manifest["year"] == YEAR
