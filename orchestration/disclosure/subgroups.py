@@ -32,7 +32,9 @@ complementary suppression, and a primary that passed once passes again.
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -47,7 +49,7 @@ from orchestration.disclosure.blocks import (
     publish_distribution,
     union,
 )
-from orchestration.disclosure.lp import Problem, combine
+from orchestration.disclosure.lp import AuditInfeasible, Problem, combine
 
 #: Breakdowns in the order of a cross cell's values (subgroup_scores.breakdown).
 BREAKDOWNS = ("department", "tenure", "age", "role")
@@ -370,6 +372,33 @@ def protect(audit: CompanyMeasureAudit, published: Mapping[Key, CellStatistics],
             raise RuntimeError(f"subgroup audit still finds {found[0]} with every subgroup suppressed")
         del published[choice]
         suppressed.append(choice)
+
+
+ProtectTask = tuple[tuple, CompanyMeasureAudit, Mapping[Key, CellStatistics], Sequence[Key]]
+
+
+def _protect_task(task: ProtectTask) -> list[Key]:
+    key, audit, published, primaries = task
+    try:
+        return protect(audit, published, primaries)
+    except AuditInfeasible as error:  # the statistics contradict each other: a bug upstream; name the cell
+        raise AuditInfeasible(f"company x year x measure {key}: {error}") from error
+
+
+def protect_each(tasks: Sequence[ProtectTask], workers: int) -> list[list[Key]]:
+    """:func:`protect` of every (key, audit, published, primaries), in the tasks' order, by ``workers`` processes side
+    by side: the company-measures are independent, so the decisions are the same whatever the number of workers.
+
+    The workers are forked from a fork server that has imported the caller's main module and this one once: spawning
+    would import the caller's main module again in every worker (inside a dbt Python model, dbt's entry point: as much
+    time as the audits save on a small year), and forking the caller itself is unsafe while it holds threads and DuckDB
+    connections (dbt's)."""
+    if workers <= 1 or len(tasks) <= 1:
+        return [_protect_task(task) for task in tasks]
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", __name__])
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        return list(pool.map(_protect_task, tasks, chunksize=4))
 
 
 # ---- measures ----------------------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ determined, and the groups of 1..min_respondents-1 respondents derivable by subt
 subgroup is suppressed (the smallest published subgroup of the same breakdown first, then of other breakdowns; for a
 derivable group, the smallest subgroup subtracted) and the audit runs again. Deterministic.
 
+The company-measures are independent: their audits run in MEDARBEIDERINDEKS_AUDIT_WORKERS processes side by side (one
+per core by default; subgroups.protect_each), with the same decisions whatever the number.
+
 The inputs are aggregated in DuckDB before they reach pandas (cross cells, cell statistics, distributions): memory
 grows with the number of cells, not of respondents.
 
@@ -23,8 +26,8 @@ from __future__ import annotations
 import pandas as pd
 
 from orchestration.disclosure.blocks import CellStatistics
-from orchestration.disclosure.lp import AuditInfeasible
-from orchestration.disclosure.subgroups import BREAKDOWNS, CompanyMeasureAudit, Measures, protect
+from orchestration.disclosure.subgroups import BREAKDOWNS, CompanyMeasureAudit, Measures, protect_each
+from orchestration.settings import audit_workers
 
 KEYS = ["year", "company_id", "breakdown", "subgroup", "measure_type", "measure_id"]
 STAT_COLUMNS = [
@@ -123,6 +126,7 @@ def model(dbt, session):
         distributions.setdefault((int(r.year), r.company_id, "item", r.item_id), {})[code] = float(r.n)
 
     reasons: dict[tuple, str] = {}
+    tasks = []
     for (year, company_id, measure_type, measure_id), group in stats.groupby(
         ["year", "company_id", "measure_type", "measure_id"], sort=True
     ):
@@ -145,12 +149,11 @@ def model(dbt, session):
             company=company_cells[key],
             distribution=distributions.get(key) if measure_type == "item" else None,
         )
-        try:
-            suppressed = protect(audit, published, primaries)
-        except AuditInfeasible as error:  # the warehouse's own statistics contradict each other: a bug upstream
-            raise AuditInfeasible(f"company x year x measure {key}: {error}") from error
+        tasks.append((key, audit, published, primaries))
+
+    for (key, *_), suppressed in zip(tasks, protect_each(tasks, audit_workers()), strict=True):
         for breakdown, subgroup in suppressed:
-            reasons[(*key[:2], breakdown, subgroup, measure_type, measure_id)] = "complementary"
+            reasons[(*key[:2], breakdown, subgroup, *key[2:])] = "complementary"
 
     decided = pd.DataFrame(
         [(*k, reason) for k, reason in reasons.items()], columns=[*KEYS, "suppression_reason"]
