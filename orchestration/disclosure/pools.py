@@ -42,9 +42,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +66,7 @@ from orchestration.disclosure.blocks import (
 )
 from orchestration.disclosure.findings import AuditResult, Finding, Interval, protection_margin
 from orchestration.disclosure.lp import AuditInfeasible, AuditSolverError, Problem, combine
+from orchestration.disclosure.workers import map_in_workers
 from orchestration.packages import INTERNAL_ONLY_COLUMNS
 from orchestration.settings import audit_workers, threshold_defaults
 
@@ -936,17 +935,6 @@ def _audit_packages(task: tuple[tuple[Path, ...], int, str, tuple[str, ...], boo
         return audit_package_pools(con, year, audience, known_companies, beyond_public=beyond_public, **options)
 
 
-def _run(tasks: Sequence[tuple], workers: int) -> list[AuditResult]:
-    """The tasks' results in the tasks' order, audited by ``workers`` processes side by side: the packages and
-    coalitions are independent LPs, so the findings are the same whatever the number of workers. Spawned, not forked:
-    the caller (a Dagster run, a test) may hold threads and open DuckDB connections."""
-    if workers <= 1 or len(tasks) <= 1:
-        return [_audit_packages(task) for task in tasks]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        return list(pool.map(_audit_packages, tasks))
-
-
 def audit_release_pools(
     version_dir: str | Path,
     year: int,
@@ -997,6 +985,6 @@ def audit_release_pools(
         for members in coalitions
     ]
     result = AuditResult()
-    for package_result in _run(tasks, audit_workers() if workers is None else workers):
+    for package_result in map_in_workers(_audit_packages, tasks, audit_workers() if workers is None else workers):
         result.extend(package_result)
     return result

@@ -32,9 +32,7 @@ complementary suppression, and a primary that passed once passes again.
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -50,6 +48,7 @@ from orchestration.disclosure.blocks import (
     union,
 )
 from orchestration.disclosure.lp import AuditInfeasible, Problem, combine
+from orchestration.disclosure.workers import map_in_workers
 
 #: Breakdowns in the order of a cross cell's values (subgroup_scores.breakdown).
 BREAKDOWNS = ("department", "tenure", "age", "role")
@@ -387,18 +386,9 @@ def _protect_task(task: ProtectTask) -> list[Key]:
 
 def protect_each(tasks: Sequence[ProtectTask], workers: int) -> list[list[Key]]:
     """:func:`protect` of every (key, audit, published, primaries), in the tasks' order, by ``workers`` processes side
-    by side: the company-measures are independent, so the decisions are the same whatever the number of workers.
-
-    The workers are forked from a fork server that has imported the caller's main module and this one once: spawning
-    would import the caller's main module again in every worker (inside a dbt Python model, dbt's entry point: as much
-    time as the audits save on a small year), and forking the caller itself is unsafe while it holds threads and DuckDB
-    connections (dbt's)."""
-    if workers <= 1 or len(tasks) <= 1:
-        return [_protect_task(task) for task in tasks]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", __name__])
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-        return list(pool.map(_protect_task, tasks, chunksize=4))
+    by side (workers.map_in_workers): the company-measures are independent, so the decisions are the same whatever
+    the number of workers."""
+    return map_in_workers(_protect_task, tasks, workers, chunksize=4)
 
 
 # ---- measures ----------------------------------------------------------------------------------------------------
