@@ -60,12 +60,16 @@ def _task(seed: int) -> tuple:
     return (2025, f"company_{seed}", "item", "Q04"), audit, published, primaries
 
 
+def _tasks() -> list[tuple]:
+    """New audits each time: an audit keeps its witnesses between calls."""
+    return [_task(seed) for seed in range(16)]
+
+
 def test_workers_decide_as_one_process_in_the_tasks_order() -> None:
-    tasks = [_task(seed) for seed in range(16)]
-    alone = [protect(audit, published, primaries) for _, audit, published, primaries in _fresh(tasks)]
+    alone = [protect(audit, published, primaries) for _, audit, published, primaries in _tasks()]
     assert sum(1 for suppressed in alone if suppressed) >= 3, "the fixture must exercise complementary suppression"
-    assert protect_each(_fresh(tasks), workers=2) == alone
-    assert protect_each(_fresh(tasks), workers=1) == alone
+    assert protect_each(_tasks(), workers=2) == alone
+    assert protect_each(_tasks(), workers=1) == alone
 
 
 def test_an_audit_that_cannot_be_solved_names_its_company_measure_from_a_worker() -> None:
@@ -77,23 +81,3 @@ def test_an_audit_that_cannot_be_solved_names_its_company_measure_from_a_worker(
     tasks = [_task(0), (key, audit, contradicted, primaries)]
     with pytest.raises(AuditInfeasible, match=r"company x year x measure \(2025, 'company_3', 'item', 'Q04'\)"):
         protect_each(tasks, workers=2)
-
-
-def _fresh(tasks: list[tuple]) -> list[tuple]:
-    """The tasks with new audits of the same inputs: an audit keeps its witnesses between calls."""
-    return [
-        (
-            key,
-            CompanyMeasureAudit(
-                audit.cells,
-                audit.measure,
-                audit.margin,
-                audit.min_respondents,
-                audit.company,
-                audit.distribution,
-            ),
-            published,
-            primaries,
-        )
-        for key, audit, published, primaries in tasks
-    ]

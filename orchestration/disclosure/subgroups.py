@@ -163,7 +163,6 @@ class CompanyMeasureAudit:
         self.lp_count = 0
         self.intervals: dict[tuple[Key, str], tuple[float, float]] = {}  # exact intervals solved (for reporting)
         self._spans: dict[Key, _Span] = {}
-        self._members_of: dict[Key | None, frozenset[Cell]] = {}
         self._baseline: dict[Key, tuple[float, float]] = {}
         self._published_before: set[Key] | None = None
         self._rounds = 0
@@ -173,13 +172,8 @@ class CompanyMeasureAudit:
     def _in(self, cell: Cell, key: Key) -> bool:
         return cell[BREAKDOWNS.index(key[0])] == key[1]
 
-    def _members(self, key: Key | None) -> frozenset[Cell]:
-        """The cross cells of a subgroup (of the company for None); kept, as the cells never change and every round
-        asks again."""
-        if key not in self._members_of:
-            cells = self.cells if key is None else (c for c in self.cells if self._in(c, key))
-            self._members_of[key] = frozenset(cells)
-        return self._members_of[key]
+    def _members(self, key: Key | None) -> set[Cell]:
+        return set(self.cells) if key is None else {c for c in self.cells if self._in(c, key)}
 
     # ---- the audit ----------------------------------------------------------------------------------------------
     def findings(
