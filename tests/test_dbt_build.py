@@ -1,5 +1,6 @@
 """`dbt build` on a small raw warehouse: unit and schema tests pass, and published numbers match an independent
-pandas computation of the methodology (../shared/docs/methodology.md §1-§4, §6)."""
+pandas computation of the methodology (docs/methodology.md §1-§5: scoring, group statistics, eNPS, benchmarks,
+company against benchmark; §11: suppression)."""
 
 from __future__ import annotations
 
