@@ -315,3 +315,50 @@ def test_the_uniqueness_test_fails_on_one_repeated_row(built, tmp_path):
     (test,) = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
     assert (test["status"], test["failures"]) == ("fail", 1)
     assert dbt_command("test", warehouse, tmp_path, "--select", select).returncode == 0
+
+
+def test_the_not_null_test_names_each_column_holding_nulls(built, tmp_path):
+    """not_null_columns checks all of a model's required columns in one query and fails once per column with nulls."""
+    warehouse, _, _ = built
+    planted = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, planted)
+    with duckdb.connect(str(planted)) as con:
+        con.execute(
+            "update intermediate.int_answers_scored set company_id = null where respondent_id = "
+            "(select min(respondent_id) from intermediate.int_answers_scored) and item_id = 'Q01'"
+        )
+        con.execute(
+            "update intermediate.int_answers_scored set item_id = null where respondent_id = "
+            "(select max(respondent_id) from intermediate.int_answers_scored) and item_id in ('Q02', 'Q05')"
+        )
+    select = "int_answers_scored,test_name:not_null_columns"
+    result = dbt_command("test", planted, tmp_path, "--select", select)
+    assert result.returncode == 1, result.stdout[-3000:]
+    (test,) = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    assert (test["status"], test["failures"]) == ("fail", 2)
+    failing = query(planted, test["compiled_code"])
+    assert dict(zip(failing.column_name, failing.null_rows, strict=True)) == {"company_id": 1, "item_id": 2}
+    assert dbt_command("test", warehouse, tmp_path, "--select", select).returncode == 0
+
+
+def test_published_key_columns_refuse_nulls(built):
+    """The marts' contracts declare their key columns not_null: DuckDB holds those columns NOT NULL, so a null refuses
+    the build itself (no test query needed) while every other column stays nullable for suppressed cells."""
+    warehouse, _, _ = built
+    manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text(encoding="utf-8"))
+    declared = {
+        (node["alias"], column["name"]): any(c["type"] == "not_null" for c in column["constraints"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["schema"] == "published"
+        for column in node["columns"].values()
+    }
+    assert sum(declared.values()) >= 40
+    held = query(
+        warehouse,
+        "select table_name, column_name, is_nullable = 'NO' as not_null "
+        "from information_schema.columns where table_schema = 'published'",
+    )
+    marts = {table for table, _ in declared}
+    assert {(t, c): n for t, c, n in held.itertuples(index=False) if t in marts} == declared
+    with duckdb.connect(str(warehouse)) as con, pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+        con.execute("insert into published.company_scores (year) values (null)")
