@@ -341,24 +341,47 @@ def test_the_not_null_test_names_each_column_holding_nulls(built, tmp_path):
     assert dbt_command("test", warehouse, tmp_path, "--select", select).returncode == 0
 
 
-def test_published_key_columns_refuse_nulls(built):
-    """The marts' contracts declare their key columns not_null: DuckDB holds those columns NOT NULL, so a null refuses
-    the build itself (no test query needed) while every other column stays nullable for suppressed cells."""
+def test_published_marts_hold_their_constraints(built):
+    """The marts' contracts declare required columns (not_null) and value ranges and row rules (check): DuckDB holds
+    each of them on the table, so a violating row refuses the build itself (no test query needed), while every other
+    column stays nullable for suppressed cells."""
     warehouse, _, _ = built
     manifest = json.loads((warehouse.parent / "target" / "manifest.json").read_text(encoding="utf-8"))
-    declared = {
+    marts = [
+        n for n in manifest["nodes"].values() if n["resource_type"] == "model" and n["config"]["schema"] == "published"
+    ]
+    declared_not_null = {
         (node["alias"], column["name"]): any(c["type"] == "not_null" for c in column["constraints"])
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and node["config"]["schema"] == "published"
+        for node in marts
         for column in node["columns"].values()
     }
-    assert sum(declared.values()) >= 40
+    declared_checks = {
+        node["alias"]: sum(c["type"] == "check" for column in node["columns"].values() for c in column["constraints"])
+        + sum(c["type"] == "check" for c in node["constraints"])
+        for node in marts
+    }
+    assert sum(declared_not_null.values()) >= 40 and sum(declared_checks.values()) >= 30
     held = query(
         warehouse,
         "select table_name, column_name, is_nullable = 'NO' as not_null "
         "from information_schema.columns where table_schema = 'published'",
     )
-    marts = {table for table, _ in declared}
-    assert {(t, c): n for t, c, n in held.itertuples(index=False) if t in marts} == declared
-    with duckdb.connect(str(warehouse)) as con, pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
-        con.execute("insert into published.company_scores (year) values (null)")
+    assert {(t, c): n for t, c, n in held.itertuples(index=False) if t in declared_checks} == declared_not_null
+    checks = query(
+        warehouse,
+        "select table_name, count(*) as n from duckdb_constraints() "
+        "where schema_name = 'published' and constraint_type = 'CHECK' group by table_name",
+    )
+    held_checks = {t: n for t, n in checks.itertuples(index=False) if t in declared_checks}
+    assert held_checks == {t: n for t, n in declared_checks.items() if n}
+    with duckdb.connect(str(warehouse)) as con:
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+            con.execute("insert into published.company_scores (year) values (null)")
+        row = "select * replace (101.0 as response_rate) from published.response_rates limit 1"
+        with pytest.raises(duckdb.ConstraintException, match="CHECK"):
+            con.execute(f"insert into published.response_rates {row}")
+        row = (
+            "select * replace (30.0 as index_0_100, 10.0 as ci_low, 20.0 as ci_high) from published.benchmarks limit 1"
+        )
+        with pytest.raises(duckdb.ConstraintException, match="CHECK"):
+            con.execute(f"insert into published.benchmarks {row}")
