@@ -299,46 +299,49 @@ def test_dbt_connections_bound_duckdb_memory(tmp_path):
     assert row == {"memory_limit": one_gigabyte, "preserve_insertion_order": False}
 
 
-def test_the_uniqueness_test_fails_on_one_repeated_row(built, tmp_path):
-    """unique_combination groups hashes first: one planted repeat of a respondent's answer is still one failure."""
-    warehouse, _, _ = built
+def _failing_test_on_planted_copy(warehouse: Path, tmp_path: Path, select: str, *planting: str) -> tuple[dict, Path]:
+    """Run the one data test ``select`` on a copy of the warehouse altered by the ``planting`` statements: it fails
+    there (its run result and the copy are returned) and passes on the warehouse itself."""
     planted = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse, planted)
     with duckdb.connect(str(planted)) as con:
-        con.execute(
-            "insert into intermediate.int_answers_scored select * from intermediate.int_answers_scored "
-            "order by year, respondent_id, item_id limit 1"
-        )
-    select = "int_answers_scored,test_name:unique_combination"
+        for statement in planting:
+            con.execute(statement)
     result = dbt_command("test", planted, tmp_path, "--select", select)
     assert result.returncode == 1, result.stdout[-3000:]
     (test,) = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
-    assert (test["status"], test["failures"]) == ("fail", 1)
     assert dbt_command("test", warehouse, tmp_path, "--select", select).returncode == 0
+    return test, planted
+
+
+def test_the_uniqueness_test_fails_on_one_repeated_row(built, tmp_path):
+    """unique_combination groups hashes first: one planted repeat of a respondent's answer is still one failure."""
+    warehouse, _, _ = built
+    test, _ = _failing_test_on_planted_copy(
+        warehouse,
+        tmp_path,
+        "int_answers_scored,test_name:unique_combination",
+        "insert into intermediate.int_answers_scored select * from intermediate.int_answers_scored "
+        "order by year, respondent_id, item_id limit 1",
+    )
+    assert (test["status"], test["failures"]) == ("fail", 1)
 
 
 def test_the_not_null_test_names_each_column_holding_nulls(built, tmp_path):
     """not_null_columns checks all of a model's required columns in one query and fails once per column with nulls."""
     warehouse, _, _ = built
-    planted = tmp_path / "warehouse.duckdb"
-    shutil.copy(warehouse, planted)
-    with duckdb.connect(str(planted)) as con:
-        con.execute(
-            "update intermediate.int_answers_scored set company_id = null where respondent_id = "
-            "(select min(respondent_id) from intermediate.int_answers_scored) and item_id = 'Q01'"
-        )
-        con.execute(
-            "update intermediate.int_answers_scored set item_id = null where respondent_id = "
-            "(select max(respondent_id) from intermediate.int_answers_scored) and item_id in ('Q02', 'Q05')"
-        )
-    select = "int_answers_scored,test_name:not_null_columns"
-    result = dbt_command("test", planted, tmp_path, "--select", select)
-    assert result.returncode == 1, result.stdout[-3000:]
-    (test,) = json.loads((tmp_path / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    test, planted = _failing_test_on_planted_copy(
+        warehouse,
+        tmp_path,
+        "int_answers_scored,test_name:not_null_columns",
+        "update intermediate.int_answers_scored set company_id = null where respondent_id = "
+        "(select min(respondent_id) from intermediate.int_answers_scored) and item_id = 'Q01'",
+        "update intermediate.int_answers_scored set item_id = null where respondent_id = "
+        "(select max(respondent_id) from intermediate.int_answers_scored) and item_id in ('Q02', 'Q05')",
+    )
     assert (test["status"], test["failures"]) == ("fail", 2)
     failing = query(planted, test["compiled_code"])
     assert dict(zip(failing.column_name, failing.null_rows, strict=True)) == {"company_id": 1, "item_id": 2}
-    assert dbt_command("test", warehouse, tmp_path, "--select", select).returncode == 0
 
 
 def test_published_marts_hold_their_constraints(built):
