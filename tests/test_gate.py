@@ -39,7 +39,7 @@ def test_required_checks_are_the_raw_checks_every_dbt_test_and_one_suite_per_mar
     marts = sorted(
         n["name"] for n in MANIFEST["nodes"].values() if n["resource_type"] == "model" and n["fqn"][1] == "marts"
     )
-    assert len(marts) == 13 and len(tests) > 200  # suppression_summary is counted per package by the writer
+    assert len(marts) == 13 and len(tests) > 100  # suppression_summary is counted per package by the writer
     suites = {k for k in required if k.name.endswith("_publishable")}
     assert sorted(k.name for k in suites) == [f"{m}_publishable" for m in marts]
     assert {k.asset_key.to_user_string() for k in suites} == {f"published/{m}" for m in marts}
