@@ -167,13 +167,17 @@ class CompanyMeasureAudit:
         self._published_before: set[Key] | None = None
         self._rounds = 0
         self._last_failed: Key | None = None
+        # each subgroup's cross cells, once: the size rule compares them for every pair of published subgroups
+        members: dict[Key, list[Cell]] = {}
+        for cell in self.cells:
+            for breakdown, value in zip(BREAKDOWNS, cell, strict=True):
+                members.setdefault((breakdown, value), []).append(cell)
+        self._members_of = {key: frozenset(cells) for key, cells in members.items()}
+        self._all_cells = frozenset(self.cells)
 
     # ---- structure --------------------------------------------------------------------------------------------------
-    def _in(self, cell: Cell, key: Key) -> bool:
-        return cell[BREAKDOWNS.index(key[0])] == key[1]
-
-    def _members(self, key: Key | None) -> set[Cell]:
-        return set(self.cells) if key is None else {c for c in self.cells if self._in(c, key)}
+    def _members(self, key: Key | None) -> frozenset[Cell]:
+        return self._all_cells if key is None else self._members_of.get(key, frozenset())
 
     # ---- the audit ----------------------------------------------------------------------------------------------
     def findings(
