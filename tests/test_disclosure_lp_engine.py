@@ -29,7 +29,8 @@ TOLERANCE = 1e-3
 def _split(problem: Problem) -> tuple:
     """The problem's relation rows (the engine's own matrix: what is compared here is the solving) as linprog takes
     them: equalities and inequalities apart, None where there are none."""
-    matrix, _, rhs = problem._rows()
+    (rows, columns, values), _, rhs = problem._rows()
+    matrix = sparse.csr_matrix((values, (rows, columns)), shape=(len(rhs), len(problem.names)))
     n_equal = len(problem._equal)
     equal = (matrix[:n_equal], rhs[:n_equal]) if n_equal else (None, None)
     at_most = (matrix[n_equal:], rhs[n_equal:]) if matrix.shape[0] > n_equal else (None, None)

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 
 import highspy
 import numpy as np
-from scipy import sparse
 
 _STATUS = highspy.HighsModelStatus
 # The audit's LPs have tens to a few hundred rows and are re-solved per objective from the last basis: HiGHS's presolve
@@ -47,6 +46,8 @@ class AuditSolverError(RuntimeError):
 
 
 LinearExpression = Mapping[int, float]
+#: A sparse matrix as (row index, column index, value) arrays, at most one entry per position.
+_Triplets = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def combine(*expressions: LinearExpression, weights: tuple[float, ...] | None = None) -> dict[int, float]:
@@ -65,17 +66,22 @@ class _Model:
     """One LP (lower <= A x <= upper, column bounds) held by HiGHS: each objective is solved from the basis the
     previous one left (a change of objective keeps it primal feasible, so a few simplex iterations suffice)."""
 
-    def __init__(self, matrix, row_lower, row_upper, column_lower, column_upper) -> None:
-        matrix = sparse.csc_matrix(matrix)
+    def __init__(self, matrix: _Triplets, row_lower, row_upper, column_lower, column_upper) -> None:
+        rows, columns = len(row_lower), len(column_lower)
+        row_index, column_index, values = matrix
+        # column-wise, rows ascending within a column: the layout HiGHS keeps (scipy's csc of the same triplets)
+        order = np.lexsort((row_index, column_index))
+        start = np.searchsorted(column_index[order], np.arange(columns + 1)).astype(np.int32)
         lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
-        lp.col_cost_ = np.zeros(matrix.shape[1])
+        lp.num_col_, lp.num_row_ = columns, rows
+        lp.col_cost_ = np.zeros(columns)
         lp.col_lower_, lp.col_upper_ = column_lower, column_upper
         lp.row_lower_, lp.row_upper_ = row_lower, row_upper
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = matrix.shape[1], matrix.shape[0]
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-        self.columns = matrix.shape[1]
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = columns, rows
+        lp.a_matrix_.start_, lp.a_matrix_.index_ = start, row_index[order].astype(np.int32)
+        lp.a_matrix_.value_ = values[order]
+        self.columns = columns
         self.highs = self._solver(lp, **_OPTIONS)
 
     @staticmethod
@@ -135,7 +141,7 @@ class Problem:
         self._upper: list[float] = []
         self._equal: list[tuple[dict[int, float], float]] = []
         self._at_most: list[tuple[dict[int, float], float]] = []
-        self._relations: tuple[sparse.csr_matrix, np.ndarray, np.ndarray] | None = None
+        self._relations: tuple[_Triplets, np.ndarray, np.ndarray] | None = None
         self._compiled: _Model | None = None
         self._ratio: _RatioModel | None = None
 
@@ -171,31 +177,30 @@ class Problem:
     def _checked(self, coefficients: LinearExpression, rhs: float) -> dict[int, float]:
         if not math.isfinite(rhs):
             raise ValueError(f"relation with a non-finite right-hand side {rhs}")
-        out = {}
-        for variable, coefficient in coefficients.items():
-            if not 0 <= variable < len(self.names):
-                raise ValueError(f"relation names variable {variable}, but the problem has {len(self.names)}")
-            if not math.isfinite(coefficient):
-                raise ValueError(f"relation gives {self.names[variable]!r} a non-finite coefficient {coefficient}")
-            if coefficient != 0.0:
-                out[variable] = float(coefficient)
+        if coefficients and not (min(coefficients) >= 0 and max(coefficients) < len(self.names)):
+            variable = next(v for v in coefficients if not 0 <= v < len(self.names))
+            raise ValueError(f"relation names variable {variable}, but the problem has {len(self.names)}")
+        out = {variable: float(coefficient) for variable, coefficient in coefficients.items() if coefficient != 0.0}
+        if not all(map(math.isfinite, out.values())):
+            variable = next(v for v, c in out.items() if not math.isfinite(c))
+            raise ValueError(f"relation gives {self.names[variable]!r} a non-finite coefficient {out[variable]}")
         return out
 
     # ---- solving --------------------------------------------------------------------------------------------------
-    def _rows(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    def _rows(self) -> tuple[_Triplets, np.ndarray, np.ndarray]:
         """Every relation as a row lower <= a·x <= upper: the equalities, then the inequalities."""
         if self._relations is None:
             self._relations = self._matrix()
         return self._relations
 
-    def _matrix(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+    def _matrix(self) -> tuple[_Triplets, np.ndarray, np.ndarray]:
         rows = self._equal + self._at_most
-        data, row_index, column_index = [], [], []
-        for r, (coefficients, _) in enumerate(rows):
+        data, column_index = [], []
+        for coefficients, _ in rows:
             data.extend(coefficients.values())
             column_index.extend(coefficients.keys())
-            row_index.extend([r] * len(coefficients))
-        matrix = sparse.csr_matrix((data, (row_index, column_index)), shape=(len(rows), len(self.names)))
+        row_index = np.repeat(np.arange(len(rows)), [len(coefficients) for coefficients, _ in rows])
+        matrix = (row_index, np.array(column_index, dtype=np.int64), np.array(data, dtype=float))
         rhs = np.array([rhs for _, rhs in rows], dtype=float)
         lower = np.concatenate([rhs[: len(self._equal)], np.full(len(self._at_most), -math.inf)])
         return matrix, lower, rhs
@@ -216,25 +221,25 @@ class Problem:
             matrix, row_lower, row_upper = self._rows()
             size = len(self.names)
             rhs = np.where(np.isfinite(row_upper), row_upper, row_lower)
-            relations = sparse.hstack([matrix, sparse.csr_matrix(-rhs.reshape(-1, 1))])
             lower = np.array(self._lower)
             upper = np.array(self._upper)
-            bound_rows, bound_cols, bound_data = [], [], []
-            row = 0
-            for i in range(size):
-                if math.isfinite(lower[i]) and lower[i] != 0.0:  # l t - y <= 0
-                    bound_rows += [row, row]
-                    bound_cols += [i, size]
-                    bound_data += [-1.0, lower[i]]
-                    row += 1
-                if math.isfinite(upper[i]):  # y - u t <= 0
-                    bound_rows += [row, row]
-                    bound_cols += [i, size]
-                    bound_data += [1.0, -upper[i]]
-                    row += 1
-            bounds = sparse.csr_matrix((bound_data, (bound_rows, bound_cols)), shape=(row, size + 1))
-            denominator = sparse.csr_matrix((1, size + 1))
-            rows = sparse.vstack([relations, bounds, denominator]).tocsr()
+            # bound rows in variable order, a variable's lower bound row before its upper one
+            has_lower = np.isfinite(lower) & (lower != 0.0)
+            has_upper = np.isfinite(upper)
+            first = len(rhs) + np.cumsum(has_lower.astype(int) + has_upper) - has_lower - has_upper
+            lower_of, upper_of = np.flatnonzero(has_lower), np.flatnonzero(has_upper)
+            lower_rows, upper_rows = first[lower_of], first[upper_of] + has_lower[upper_of]
+            row = len(lower_of) + len(upper_of)
+            with_rhs = np.flatnonzero(rhs != 0.0)
+            pieces = [
+                matrix,  # A y
+                (with_rhs, np.full(len(with_rhs), size), -rhs[with_rhs]),  # - b t
+                (lower_rows, lower_of, np.full(len(lower_of), -1.0)),  # l t - y <= 0
+                (lower_rows, np.full(len(lower_of), size), lower[lower_of]),
+                (upper_rows, upper_of, np.ones(len(upper_of))),  # y - u t <= 0
+                (upper_rows, np.full(len(upper_of), size), -upper[upper_of]),
+            ]
+            rows = tuple(np.concatenate(part) for part in zip(*pieces, strict=True))
             # an equality stays an equality (0 = 0), an inequality a <= 0 (none of the relations has a finite lower
             # bound apart from the equalities)
             ratio_lower = np.concatenate(
@@ -244,7 +249,7 @@ class Problem:
             column_lower = np.append(np.where(lower == 0.0, 0.0, -math.inf), 0.0)
             column_upper = np.append(np.full(size, math.inf), 1.0)
             self._ratio = _RatioModel(
-                _Model(rows, ratio_lower, ratio_upper, column_lower, column_upper), rows.shape[0] - 1
+                _Model(rows, ratio_lower, ratio_upper, column_lower, column_upper), len(ratio_lower) - 1
             )
         return self._ratio
 
