@@ -385,8 +385,11 @@ def _protect_task(task: ProtectTask) -> list[Key]:
 def protect_each(tasks: Sequence[ProtectTask], workers: int) -> list[list[Key]]:
     """:func:`protect` of every (key, audit, published, primaries), in the tasks' order, by ``workers`` processes side
     by side (workers.map_in_workers): the company-measures are independent, so the decisions are the same whatever
-    the number of workers."""
-    return map_in_workers(_protect_task, tasks, workers, chunksize=4)
+    the number of workers. Only a company-measure with a primary can need an LP: the others (the size rule alone)
+    are protected in this process, so that a year without small subgroups starts no worker."""
+    solving = [i for i, (_, _, _, primaries) in enumerate(tasks) if primaries]
+    solved = dict(zip(solving, map_in_workers(_protect_task, [tasks[i] for i in solving], workers, 4), strict=True))
+    return [solved[i] if i in solved else _protect_task(task) for i, task in enumerate(tasks)]
 
 
 # ---- measures ----------------------------------------------------------------------------------------------------
