@@ -388,7 +388,8 @@ def protect_each(tasks: Sequence[ProtectTask], workers: int) -> list[list[Key]]:
     the number of workers. Only a company-measure with a primary can need an LP: the others (the size rule alone)
     are protected in this process, so that a year without small subgroups starts no worker."""
     solving = [i for i, (_, _, _, primaries) in enumerate(tasks) if primaries]
-    solved = dict(zip(solving, map_in_workers(_protect_task, [tasks[i] for i in solving], workers, 4), strict=True))
+    results = map_in_workers(_protect_task, [tasks[i] for i in solving], workers, chunksize=4)
+    solved = dict(zip(solving, results, strict=True))
     return [solved[i] if i in solved else _protect_task(task) for i, task in enumerate(tasks)]
 
 
