@@ -62,6 +62,10 @@ def combine(*expressions: LinearExpression, weights: tuple[float, ...] | None = 
     return {variable: coefficient for variable, coefficient in out.items() if coefficient != 0.0}
 
 
+def _negated(expression: dict[int, float]) -> dict[int, float]:
+    return {variable: -coefficient for variable, coefficient in expression.items()}
+
+
 class _Model:
     """One LP (lower <= A x <= upper, column bounds) held by HiGHS: each objective is solved from the basis the
     previous one left (a change of objective keeps it primal feasible, so a few simplex iterations suffice)."""
@@ -167,16 +171,20 @@ class Problem:
 
     def at_least(self, coefficients: LinearExpression, rhs: float) -> None:
         """Σ c·x >= rhs."""
-        self.at_most({variable: -c for variable, c in coefficients.items()}, -float(rhs))
+        self._at_most.append((_negated(self._checked(coefficients, rhs)), -float(rhs)))
+        self._relations = self._compiled = self._ratio = None
 
     def within(self, coefficients: LinearExpression, value: float, tolerance: float) -> None:
         """|Σ c·x − value| <= tolerance: a published value known up to its floating-point (or printed) precision."""
-        self.at_most(coefficients, value + tolerance)
-        self.at_least(coefficients, value - tolerance)
+        checked = self._checked(coefficients, value + tolerance, value - tolerance)
+        self._at_most += [(checked, float(value + tolerance)), (_negated(checked), -float(value - tolerance))]
+        self._relations = self._compiled = self._ratio = None
 
-    def _checked(self, coefficients: LinearExpression, rhs: float) -> dict[int, float]:
-        if not math.isfinite(rhs):
-            raise ValueError(f"relation with a non-finite right-hand side {rhs}")
+    def _checked(self, coefficients: LinearExpression, *rhs: float) -> dict[int, float]:
+        if not all(map(math.isfinite, rhs)):
+            raise ValueError(
+                f"relation with a non-finite right-hand side {next(r for r in rhs if not math.isfinite(r))}"
+            )
         if coefficients and not (min(coefficients) >= 0 and max(coefficients) < len(self.names)):
             variable = next(v for v in coefficients if not 0 <= v < len(self.names))
             raise ValueError(f"relation names variable {variable}, but the problem has {len(self.names)}")
