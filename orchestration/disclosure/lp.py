@@ -161,23 +161,24 @@ class Problem:
 
     def equal(self, coefficients: LinearExpression, rhs: float) -> None:
         """Σ c·x = rhs."""
-        self._equal.append((self._checked(coefficients, rhs), float(rhs)))
-        self._relations = self._compiled = self._ratio = None
+        self._add(self._equal, (self._checked(coefficients, rhs), float(rhs)))
 
     def at_most(self, coefficients: LinearExpression, rhs: float) -> None:
         """Σ c·x <= rhs."""
-        self._at_most.append((self._checked(coefficients, rhs), float(rhs)))
-        self._relations = self._compiled = self._ratio = None
+        self._add(self._at_most, (self._checked(coefficients, rhs), float(rhs)))
 
     def at_least(self, coefficients: LinearExpression, rhs: float) -> None:
         """Σ c·x >= rhs."""
-        self._at_most.append((_negated(self._checked(coefficients, rhs)), -float(rhs)))
-        self._relations = self._compiled = self._ratio = None
+        self._add(self._at_most, (_negated(self._checked(coefficients, rhs)), -float(rhs)))
 
     def within(self, coefficients: LinearExpression, value: float, tolerance: float) -> None:
         """|Σ c·x − value| <= tolerance: a published value known up to its floating-point (or printed) precision."""
         checked = self._checked(coefficients, value + tolerance, value - tolerance)
-        self._at_most += [(checked, float(value + tolerance)), (_negated(checked), -float(value - tolerance))]
+        self._add(self._at_most, (checked, float(value + tolerance)), (_negated(checked), -float(value - tolerance)))
+
+    def _add(self, relations: list[tuple[dict[int, float], float]], *rows: tuple[dict[int, float], float]) -> None:
+        """Rows into the equalities or inequalities; the models built from the earlier rows no longer hold."""
+        relations.extend(rows)
         self._relations = self._compiled = self._ratio = None
 
     def _checked(self, coefficients: LinearExpression, *rhs: float) -> dict[int, float]:
