@@ -1,6 +1,8 @@
 -- One row per respondent x theme asked that year. The theme score is the mean of the respondent's item indices,
 -- only when at least half (rounded up) of the theme's items asked that year were answered; else null.
--- Items without a theme (the 0-10 eNPS item) belong to no theme and so not to the overall index.
+-- Items without a theme (the 0-10 eNPS item) belong to no theme and so not to the overall index. The answer counts
+-- behind the score (by category, the sum of item indices) are kept here, so that the measures, the index and the
+-- theme reliability read the answers grouped by respondent x theme once.
 with
 
 answers_scored as (
@@ -42,6 +44,10 @@ answered as (
         theme_id,
         count(item_index) as n_items_answered,
         count(*) filter (where is_dont_know) as n_items_dont_know,
+        count(*) filter (where answer_category = 'favorable') as n_favorable,
+        count(*) filter (where answer_category = 'neutral') as n_neutral,
+        count(*) filter (where answer_category = 'unfavorable') as n_unfavorable,
+        sum(item_index) as sum_item_index,
         avg(item_index) as mean_item_index
     from answers_scored
     where theme_id is not null
@@ -60,6 +66,10 @@ final as (
         themes_asked.n_items_asked,
         coalesce(answered.n_items_answered, 0) as n_items_answered,
         coalesce(answered.n_items_dont_know, 0) as n_items_dont_know,
+        coalesce(answered.n_favorable, 0) as n_favorable,
+        coalesce(answered.n_neutral, 0) as n_neutral,
+        coalesce(answered.n_unfavorable, 0) as n_unfavorable,
+        answered.sum_item_index,
         case
             when coalesce(answered.n_items_answered, 0) >= {{ min_parts_required('themes_asked.n_items_asked') }}
                 then answered.mean_item_index

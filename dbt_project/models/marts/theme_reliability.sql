@@ -23,29 +23,23 @@ themes_asked as (
 
 ),
 
-respondent_themes as (
+theme_scores as (
 
-    select
-        answers_scored.year,
-        answers_scored.theme_id,
-        answers_scored.company_id,
-        answers_scored.respondent_id,
-        count(answers_scored.item_index) as n_items_answered,
-        sum(answers_scored.item_index) as sum_score
-    from answers_scored
-    where answers_scored.theme_id is not null
-    group by answers_scored.year, answers_scored.theme_id, answers_scored.company_id, answers_scored.respondent_id
+    select * from {{ ref('int_respondent_theme_scores') }}
+    where {{ year_built_this_run() }}
 
 ),
 
 complete_respondents as (
 
-    select respondent_themes.*
-    from respondent_themes
-    inner join themes_asked
-        on respondent_themes.year = themes_asked.year
-            and respondent_themes.theme_id = themes_asked.theme_id
-    where respondent_themes.n_items_answered = themes_asked.n_items
+    select
+        year,
+        theme_id,
+        company_id,
+        respondent_id,
+        sum_item_index as sum_score
+    from theme_scores
+    where n_items_answered = n_items_asked
 
 ),
 
