@@ -24,23 +24,15 @@ themes_asked as (
 
 ),
 
-respondents as (
-
-    select distinct
-        year,
-        company_id,
-        industry_id,
-        respondent_id
-    from answers_scored
-
-),
-
-answered as (
+-- One pass over the answers, the theme-less ones included: its groups give the respondents too (reading the answers
+-- twice made DuckDB hold a copy of them: 17.6 -> 12.3 s at 1,000,000 respondents).
+answered_by_theme as (
 
     select
         year,
-        respondent_id,
         company_id,
+        industry_id,
+        respondent_id,
         theme_id,
         count(item_index) as n_items_answered,
         count(*) filter (where is_dont_know) as n_items_dont_know,
@@ -50,8 +42,25 @@ answered as (
         sum(item_index) as sum_item_index,
         avg(item_index) as mean_item_index
     from answers_scored
+    group by year, company_id, industry_id, respondent_id, theme_id
+
+),
+
+respondents as (
+
+    select distinct
+        year,
+        company_id,
+        industry_id,
+        respondent_id
+    from answered_by_theme
+
+),
+
+answered as (
+
+    select * from answered_by_theme
     where theme_id is not null
-    group by year, respondent_id, company_id, theme_id
 
 ),
 
