@@ -1,6 +1,7 @@
--- Long form: one row per respondent x measure (index / eNPS / theme / item), with the respondent's 0-100 score, the
--- score on the measure's own scale where it has one, and the respondent's answer counts behind the measure (valid
--- answers by category and don't-knows), so that group statistics are computed in one place for every measure type.
+-- Long form: one row per respondent x measure (index / eNPS / theme / item), with the respondent's 0-100 score and
+-- the answer counts behind the measure (valid answers by category and don't-knows), so that group statistics are
+-- computed in one place for every measure type. The largest table of a year (36 rows per respondent): it holds only
+-- what the statistics read (a group's mean on the measure's own scale comes from its 0-100 mean, macro measure_stats).
 with
 
 answers_scored as (
@@ -33,33 +34,6 @@ respondent_index as (
 
 ),
 
-measures as (
-
-    select * from {{ ref('int_questionnaire_measures') }}
-    where {{ year_built_this_run() }}
-
-),
-
-answer_counts as (
-
-    select
-        year,
-        company_id,
-        industry_id,
-        respondent_id,
-        item_id,
-        theme_id,
-        item_index,
-        score_raw,
-        case when score_raw is not null then 1 else 0 end as n_valid_answers,
-        case when answer_category = 'favorable' then 1 else 0 end as n_favorable,
-        case when answer_category = 'neutral' then 1 else 0 end as n_neutral,
-        case when answer_category = 'unfavorable' then 1 else 0 end as n_unfavorable,
-        case when is_dont_know then 1 else 0 end as n_dont_know
-    from answers_scored
-
-),
-
 item_rows as (
 
     select
@@ -70,13 +44,12 @@ item_rows as (
         'item' as measure_type,
         item_id as measure_id,
         item_index as score_0_100,
-        score_raw,
-        n_valid_answers,
-        n_favorable,
-        n_neutral,
-        n_unfavorable,
-        n_dont_know
-    from answer_counts
+        case when score_raw is not null then 1 else 0 end as n_valid_answers,
+        case when answer_category = 'favorable' then 1 else 0 end as n_favorable,
+        case when answer_category = 'neutral' then 1 else 0 end as n_neutral,
+        case when answer_category = 'unfavorable' then 1 else 0 end as n_unfavorable,
+        case when is_dont_know then 1 else 0 end as n_dont_know
+    from answers_scored
 
 ),
 
@@ -90,17 +63,12 @@ theme_rows as (
         'theme' as measure_type,
         theme_scores.theme_id as measure_id,
         theme_scores.theme_score as score_0_100,
-        measures.scale_min + theme_scores.theme_score * (measures.scale_max - measures.scale_min) / 100.0 as score_raw,
         cast(theme_scores.n_items_answered as integer) as n_valid_answers,
         cast(theme_scores.n_favorable as integer) as n_favorable,
         cast(theme_scores.n_neutral as integer) as n_neutral,
         cast(theme_scores.n_unfavorable as integer) as n_unfavorable,
         cast(theme_scores.n_items_dont_know as integer) as n_dont_know
     from theme_scores
-    left join measures
-        on theme_scores.year = measures.year
-            and measures.measure_type = 'theme'
-            and theme_scores.theme_id = measures.measure_id
 
 ),
 
@@ -114,7 +82,6 @@ index_rows as (
         'index' as measure_type,
         'overall' as measure_id,
         respondent_index.index_score as score_0_100,
-        cast(null as double) as score_raw,
         respondent_index.n_valid_answers,
         respondent_index.n_favorable,
         respondent_index.n_neutral,
@@ -136,7 +103,6 @@ enps_rows as (
         'enps' as measure_type,
         'enps' as measure_id,
         {{ enps_points('score_raw') }} as score_0_100,
-        score_raw,
         case when score_raw is not null then 1 else 0 end as n_valid_answers,
         case when {{ enps_points('score_raw') }} = 100 then 1 else 0 end as n_favorable,
         case when {{ enps_points('score_raw') }} = 0 then 1 else 0 end as n_neutral,
