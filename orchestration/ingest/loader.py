@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from orchestration.settings import PYTHON_DUCKDB_MEMORY_LIMIT
 
@@ -286,9 +289,11 @@ def _insert(
     loaded_at: dt.datetime,
 ) -> None:
     """Replace the rows of (year, file_name) by this export's, in one transaction."""
-    respondents = parsed.respondents.reset_index()
-    # Answers travel to DuckDB without their repeated respondent and company strings (joined back by data row) and
-    # with the item columns as categoricals: DuckDB scans those as codes, which keeps a 2-million-row insert fast.
+    # Respondents as Arrow: DuckDB scans its strings without taking the GIL, which the next file's parse holds
+    # meanwhile (a frame's object columns need it).
+    respondents = pa.Table.from_pandas(parsed.respondents.reset_index(), preserve_index=False)
+    # Answers travel without their repeated respondent and company strings (joined back by data row) and with the
+    # item columns as categoricals: DuckDB scans those as codes (as Arrow dictionaries they cost more than the GIL).
     item_answers = parsed.item_answers
     answers = pd.DataFrame(
         {
@@ -415,7 +420,10 @@ def sync_year(
     quarantined = quarantine_entries(year_dir)
 
     Path(warehouse_path).parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse_path)) as con:
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse-export")
+    with contextlib.ExitStack() as stack:
+        stack.callback(reader.shutdown, cancel_futures=True)
+        con = stack.enter_context(duckdb.connect(str(warehouse_path)))
         con.execute("set preserve_insertion_order = false")  # inserts need not buffer rows in order: less memory
         con.execute(f"set memory_limit = '{PYTHON_DUCKDB_MEMORY_LIMIT}'")
         create_raw_schema(con)
@@ -440,10 +448,36 @@ def sync_year(
                 )
             )
 
+        # The next file to load is read and parsed on a second thread while this one is written to DuckDB (which
+        # releases the GIL): the two cores overlap. The order is a guess made before the loop; a wrong guess (a file
+        # that turns out to be a duplicate) only costs its parse.
+        first_of_content: dict[str, str] = {}
+        for name in exports:
+            first_of_content.setdefault(hashes[name], name)
+        expected = [
+            name
+            for name, sha in hashes.items()
+            if name not in source_errors and loaded.get(name) != sha and first_of_content[sha] == name
+        ]
+        parsing: dict[str, Future[ParsedExport]] = {}
+
+        def parse(name: str) -> ParsedExport:
+            source = sources[name]
+            raw = read_raw(exports[name], name, layout=source.layout, companions=source.companions)
+            return parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
+
+        def parsed_export(name: str, future: Future[ParsedExport] | None) -> ParsedExport:
+            future = future or reader.submit(parse, name)
+            following = expected[expected.index(name) + 1 :] if name in expected else []
+            if following and following[0] not in parsing:
+                parsing[following[0]] = reader.submit(parse, following[0])
+            return future.result()
+
         for name, path in exports.items():
             sha = hashes[name]
             source = sources.get(name)
             source_name = source.layout.name if source else None
+            guessed = parsing.pop(name, None)  # its parse, if started ahead
             if name in source_errors:
                 report.files.append(FileResult(name, "failed", file_sha256=sha, error=str(source_errors[name])))
                 continue
@@ -470,8 +504,7 @@ def sync_year(
             # failure (memory, a full disk): it fails the sync as it is, the file stays in the landing folder and the
             # rows committed so far (earlier files, this file's previous load) stay as they are.
             try:
-                raw = read_raw(path, name, layout=source.layout, companions=source.companions)
-                parsed = parse_export(raw, year, reference, pseudonym_key=pseudonym_key, layout=source.layout)
+                parsed = parsed_export(name, guessed)
                 if content_sha256(path, source) != sha:
                     raise ExportError(name, "the file changed while it was being loaded: sync again", quarantine=False)
                 _insert(con, parsed, year, name, sha, load_id, stored_at)
