@@ -327,6 +327,40 @@ def test_the_uniqueness_test_fails_on_one_repeated_row(built, tmp_path):
     assert (test["status"], test["failures"]) == ("fail", 1)
 
 
+def test_the_tests_of_tables_that_grow_with_the_respondents_read_the_years_built(built, tmp_path):
+    """A release writes control.build_years; the tests configured `where: "__built_years__"` (macro
+    get_where_subquery) then read only those years. With 2025 built, a repeated row of 2025 fails the uniqueness test,
+    and one of 2024 (stored by 2024's release and not rewritten by this build) is not read; without the control table
+    (a plain dbt build) every year is tested."""
+    warehouse, _, _ = built
+    select = "int_answers_scored,test_name:unique_combination"
+
+    def failures(repeated_year: int, built_years: list[int] | None) -> int:
+        work = tmp_path / f"{repeated_year}-{built_years}"
+        work.mkdir()
+        planted = work / "warehouse.duckdb"
+        shutil.copy(warehouse, planted)
+        with duckdb.connect(str(planted)) as con:
+            con.execute(
+                "insert into intermediate.int_answers_scored select * from intermediate.int_answers_scored "
+                "where year = ? order by respondent_id, item_id limit 1",
+                [repeated_year],
+            )
+            if built_years is not None:
+                con.execute("create schema control")
+                con.execute("create table control.build_years (year integer primary key)")
+                con.executemany("insert into control.build_years values (?)", [[y] for y in built_years])
+        result = dbt_command("test", planted, work, "--select", select)
+        (test,) = json.loads((work / "target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+        assert result.returncode == (1 if test["failures"] else 0), result.stdout[-3000:]
+        return test["failures"]
+
+    assert failures(2025, [2025]) == 1
+    assert failures(2024, [2025]) == 0
+    assert failures(2024, [2024, 2025]) == 1
+    assert failures(2024, None) == 1
+
+
 def test_the_not_null_test_names_each_column_holding_nulls(built, tmp_path):
     """not_null_columns checks all of a model's required columns in one query and fails once per column with nulls."""
     warehouse, _, _ = built
