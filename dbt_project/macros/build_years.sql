@@ -12,7 +12,7 @@
 {%- endmacro %}
 
 {#- The years as literals, read when the model or test compiles: DuckDB then skips the other years' row groups by
-    their min/max (a subquery is a join over every stored row: a two-year test at 1M took 1.5x the time of no filter). -#}
+    their min/max (a subquery is a join over every stored row: at 1M, slower than no filter at all). -#}
 {% macro build_years_list() -%}
     {%- set build_years = build_years_relation() -%}
     {%- if build_years is none -%}
