@@ -459,6 +459,7 @@ def sync_year(
             for name, sha in hashes.items()
             if name not in source_errors and loaded.get(name) != sha and first_of_content[sha] == name
         ]
+        next_expected = dict(zip(expected, expected[1:], strict=False))
         parsing: dict[str, Future[ParsedExport]] = {}
 
         def parse(name: str) -> ParsedExport:
@@ -468,9 +469,9 @@ def sync_year(
 
         def parsed_export(name: str, future: Future[ParsedExport] | None) -> ParsedExport:
             future = future or reader.submit(parse, name)
-            following = expected[expected.index(name) + 1 :] if name in expected else []
-            if following and following[0] not in parsing:
-                parsing[following[0]] = reader.submit(parse, following[0])
+            following = next_expected.get(name)
+            if following is not None and following not in parsing:
+                parsing[following] = reader.submit(parse, following)
             return future.result()
 
         for name, path in exports.items():
