@@ -59,12 +59,16 @@ from (
 
 def _built_years(session) -> str:
     """SQL condition on ``year``: the years this build computes (control.build_years, which the release writes before
-    dbt runs; macro year_built_this_run). Every year without the control table (a plain dbt build)."""
+    dbt runs), as literals like macro year_built_this_run writes them, so DuckDB skips the other years' row groups.
+    Every year without the control table (a plain dbt build)."""
     (exists,) = session.execute(
         "select count(*) from duckdb_tables() where database_name = current_database() "
         "and schema_name = 'control' and table_name = 'build_years'"
     ).fetchone()
-    return "year in (select build_years.year from control.build_years as build_years)" if exists else "true"
+    if not exists:
+        return "true"
+    years = [year for (year,) in session.execute("select year from control.build_years order by year").fetchall()]
+    return f"year in ({', '.join(str(int(year)) for year in years)})" if years else "false"
 
 
 def _statistics(row) -> CellStatistics:
