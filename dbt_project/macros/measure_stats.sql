@@ -8,20 +8,33 @@
                      mean_score is the 0-100 mean mapped back onto the measure's own scale where it has one.
     population_column: optional column with the invited headcount N of the group; when set, the standard error
                      uses the finite population correction sqrt((N - n) / (N - 1)) (only where N >= n and N > 1).
+    breakdowns:      optional list of columns of relation, each a breakdown of the groups into subgroups (its values;
+                     a null value is in no subgroup). The statistics are then those of each group x breakdown x
+                     subgroup, in one pass over relation (grouping sets), returned in the columns breakdown (the
+                     column's name) and subgroup (its value) after the group columns.
 
-    Returns: group columns, measure_type, measure_id, n_respondents, sum_score, sum_sq_score, mean_score,
-    index_0_100, sd, se, ci_low, ci_high (on the 0-100 scale; Student's t with n - 1 df, normal beyond df 200),
-    favorable_pct, neutral_pct, unfavorable_pct (over all valid item answers in the measure) and dont_know_pct
-    (don't-knows among all answers, valid or don't-know, to the measure's items).
+    Returns: group columns (then breakdown and subgroup), measure_type, measure_id, n_respondents, sum_score,
+    sum_sq_score, mean_score, index_0_100, sd, se, ci_low, ci_high (on the 0-100 scale; Student's t with n - 1 df,
+    normal beyond df 200), favorable_pct, neutral_pct, unfavorable_pct (over all valid item answers in the measure)
+    and dont_know_pct (don't-knows among all answers, valid or don't-know, to the measure's items).
 -#}
-{% macro measure_stats(relation, group_columns, measures, population_column=none) -%}
+{% macro measure_stats(relation, group_columns, measures, population_column=none, breakdowns=none) -%}
     {%- set groups = group_columns | join(', ') -%}
+    {%- set output_columns = group_columns + (['breakdown', 'subgroup'] if breakdowns else []) -%}
     with
 
     stats_aggregated as (
 
         select
             {{ groups }},
+            {%- if breakdowns %}
+            case
+                {%- for breakdown in breakdowns %}
+                when grouping({{ breakdown }}) = 0 then '{{ breakdown }}'
+                {%- endfor %}
+            end as breakdown,
+            coalesce({{ breakdowns | join(', ') }}) as subgroup,
+            {%- endif %}
             measure_type,
             measure_id,
             {%- if population_column %}
@@ -40,7 +53,16 @@
             sum(n_unfavorable) as n_unfavorable,
             sum(n_dont_know) as n_dont_know
         from {{ relation }}
+        {%- if breakdowns %}
+        group by grouping sets (
+            {%- for breakdown in breakdowns %}
+            ({{ groups }}, measure_type, measure_id, {{ breakdown }}){{ ',' if not loop.last }}
+            {%- endfor %}
+        )
+        having coalesce({{ breakdowns | join(', ') }}) is not null
+        {%- else %}
         group by {{ groups }}, measure_type, measure_id
+        {%- endif %}
 
     ),
 
@@ -66,7 +88,7 @@
     stats_final as (
 
         select
-            {%- for column in group_columns %}
+            {%- for column in output_columns %}
             stats_with_se.{{ column }},
             {%- endfor %}
             stats_with_se.measure_type,

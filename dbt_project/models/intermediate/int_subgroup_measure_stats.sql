@@ -24,25 +24,52 @@ measures as (
 
 ),
 
+-- One row per respondent with a column per breakdown, so that each respondent x measure is read once and grouped
+-- into its four subgroups in one pass (grouping sets), not joined four times (136M rows at 1,000,000 respondents).
+respondent_breakdowns as (
+
+    select
+        year,
+        company_id,
+        respondent_id,
+        max(case when breakdown = 'department' then subgroup end) as department,
+        max(case when breakdown = 'tenure' then subgroup end) as tenure,
+        max(case when breakdown = 'age' then subgroup end) as age,
+        max(case when breakdown = 'role' then subgroup end) as role
+    from respondent_subgroups
+    group by year, company_id, respondent_id
+
+),
+
 subgroup_measures as (
 
     select
         respondent_measures.*,
-        respondent_subgroups.breakdown,
-        respondent_subgroups.subgroup
+        respondent_breakdowns.department,
+        respondent_breakdowns.tenure,
+        respondent_breakdowns.age,
+        respondent_breakdowns.role
     from respondent_measures
-    inner join respondent_subgroups
-        on respondent_measures.year = respondent_subgroups.year
-            and respondent_measures.company_id = respondent_subgroups.company_id
-            and respondent_measures.respondent_id = respondent_subgroups.respondent_id
+    inner join respondent_breakdowns
+        on respondent_measures.year = respondent_breakdowns.year
+            and respondent_measures.company_id = respondent_breakdowns.company_id
+            and respondent_measures.respondent_id = respondent_breakdowns.respondent_id
 
 ),
 
+-- The macro's grouping sets do not parse in the duckdb dialect of sqlfluff 3.5 (they do in its ansi and postgres)
+-- noqa: disable=PRS
 stats as (
 
-    {{ measure_stats('subgroup_measures', ['year', 'company_id', 'industry_id', 'breakdown', 'subgroup'], 'measures') }}
+    {{ measure_stats(
+        'subgroup_measures',
+        ['year', 'company_id', 'industry_id'],
+        'measures',
+        breakdowns=['department', 'tenure', 'age', 'role'],
+    ) }}
 
 ),
+-- noqa: enable=PRS
 
 final as (
 
