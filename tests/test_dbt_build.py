@@ -238,6 +238,7 @@ PER_RESPONDENT_TABLES = [
     "int_answers_scored",
     "int_respondent_theme_scores",
     "int_respondent_index",
+    "int_respondent_summary_measures",
     "int_respondent_measures",
     "int_respondent_subgroups",
 ]

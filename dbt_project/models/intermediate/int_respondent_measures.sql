@@ -1,36 +1,21 @@
 -- Long form: one row per respondent x measure (index / eNPS / theme / item), with the respondent's 0-100 score and
--- the answer counts behind the measure (valid answers by category and don't-knows), so that group statistics are
--- computed in one place for every measure type. The largest table of a year (36 rows per respondent): it holds only
--- what the statistics read (a group's mean on the measure's own scale comes from its 0-100 mean, macro measure_stats).
+-- the answer counts behind the measure, so that group statistics are computed in one place for every measure type
+-- (macro measure_stats). A view: the summary measures are stored (int_respondent_summary_measures) and the item rows
+-- are int_answers_scored's rows, so the largest table of a year (36 rows per respondent) is never written; its
+-- readers filter on year, which DuckDB pushes into both parts.
+{{ config(materialized='view') }}
+
 with
+
+summary_measures as (
+
+    select * from {{ ref('int_respondent_summary_measures') }}
+
+),
 
 answers_scored as (
 
     select * from {{ ref('int_answers_scored') }}
-    where {{ year_built_this_run() }}
-
-),
-
--- The eNPS item's answers are read apart: a CTE that two others read is materialised by DuckDB, and a copy of every
--- answer cost 15-18% of this model's time at 1,000,000 respondents.
-enps_answers as (
-
-    select * from {{ ref('int_answers_scored') }}
-    where item_id = '{{ var("enps_item_id") }}' and {{ year_built_this_run() }}
-
-),
-
-theme_scores as (
-
-    select * from {{ ref('int_respondent_theme_scores') }}
-    where {{ year_built_this_run() }}
-
-),
-
-respondent_index as (
-
-    select * from {{ ref('int_respondent_index') }}
-    where {{ year_built_this_run() }}
 
 ),
 
@@ -53,72 +38,9 @@ item_rows as (
 
 ),
 
-theme_rows as (
-
-    select
-        theme_scores.year,
-        theme_scores.company_id,
-        theme_scores.industry_id,
-        theme_scores.respondent_id,
-        'theme' as measure_type,
-        theme_scores.theme_id as measure_id,
-        theme_scores.theme_score as score_0_100,
-        cast(theme_scores.n_items_answered as integer) as n_valid_answers,
-        cast(theme_scores.n_favorable as integer) as n_favorable,
-        cast(theme_scores.n_neutral as integer) as n_neutral,
-        cast(theme_scores.n_unfavorable as integer) as n_unfavorable,
-        cast(theme_scores.n_items_dont_know as integer) as n_dont_know
-    from theme_scores
-
-),
-
-index_rows as (
-
-    select
-        respondent_index.year,
-        respondent_index.company_id,
-        respondent_index.industry_id,
-        respondent_index.respondent_id,
-        'index' as measure_type,
-        'overall' as measure_id,
-        respondent_index.index_score as score_0_100,
-        respondent_index.n_valid_answers,
-        respondent_index.n_favorable,
-        respondent_index.n_neutral,
-        respondent_index.n_unfavorable,
-        respondent_index.n_dont_know
-    from respondent_index
-
-),
-
--- eNPS: the respondent's answer to the 0-10 recommend item as promoter (100), passive (0) or detractor (-100), so
--- that the group mean of these points is % promoters - % detractors; shares: promoters / passives / detractors.
-enps_rows as (
-
-    select
-        year,
-        company_id,
-        industry_id,
-        respondent_id,
-        'enps' as measure_type,
-        'enps' as measure_id,
-        {{ enps_points('score_raw') }} as score_0_100,
-        case when score_raw is not null then 1 else 0 end as n_valid_answers,
-        case when {{ enps_points('score_raw') }} = 100 then 1 else 0 end as n_favorable,
-        case when {{ enps_points('score_raw') }} = 0 then 1 else 0 end as n_neutral,
-        case when {{ enps_points('score_raw') }} = -100 then 1 else 0 end as n_unfavorable,
-        case when is_dont_know then 1 else 0 end as n_dont_know
-    from enps_answers
-
-),
-
 final as (
 
-    select * from index_rows
-    union all
-    select * from enps_rows
-    union all
-    select * from theme_rows
+    select * from summary_measures
     union all
     select * from item_rows
 
