@@ -316,14 +316,15 @@ def _failing_test_on_planted_copy(warehouse: Path, tmp_path: Path, select: str, 
 
 
 def test_the_uniqueness_test_fails_on_one_repeated_row(built, tmp_path):
-    """unique_combination groups hashes first: one planted repeat of a respondent's answer is still one failure."""
+    """unique_combination groups hashes first: one planted repeat of a respondent's measure is still one failure."""
     warehouse, _, _ = built
     test, _ = _failing_test_on_planted_copy(
         warehouse,
         tmp_path,
-        "int_answers_scored,test_name:unique_combination",
-        "insert into intermediate.int_answers_scored select * from intermediate.int_answers_scored "
-        "order by year, respondent_id, item_id limit 1",
+        "int_respondent_summary_measures,test_name:unique_combination",
+        "insert into intermediate.int_respondent_summary_measures "
+        "select * from intermediate.int_respondent_summary_measures "
+        "order by year, respondent_id, measure_type, measure_id limit 1",
     )
     assert (test["status"], test["failures"]) == ("fail", 1)
 
@@ -334,7 +335,7 @@ def test_the_tests_of_tables_that_grow_with_the_respondents_read_the_years_built
     and one of 2024 (stored by 2024's release and not rewritten by this build) is not read; without the control table
     (a plain dbt build) every year is tested."""
     warehouse, _, _ = built
-    select = "int_answers_scored,test_name:unique_combination"
+    select = "int_respondent_summary_measures,test_name:unique_combination"
 
     def failures(repeated_year: int, built_years: list[int] | None) -> int:
         work = tmp_path / f"{repeated_year}-{built_years}"
@@ -343,8 +344,9 @@ def test_the_tests_of_tables_that_grow_with_the_respondents_read_the_years_built
         shutil.copy(warehouse, planted)
         with duckdb.connect(str(planted)) as con:
             con.execute(
-                "insert into intermediate.int_answers_scored select * from intermediate.int_answers_scored "
-                "where year = ? order by respondent_id, item_id limit 1",
+                "insert into intermediate.int_respondent_summary_measures "
+                "select * from intermediate.int_respondent_summary_measures "
+                "where year = ? order by respondent_id, measure_type, measure_id limit 1",
                 [repeated_year],
             )
             if built_years is not None:
