@@ -241,6 +241,7 @@ PER_RESPONDENT_TABLES = [
     "int_respondent_summary_measures",
     "int_respondent_measures",
     "int_respondent_subgroups",
+    "int_respondent_breakdowns",
 ]
 
 

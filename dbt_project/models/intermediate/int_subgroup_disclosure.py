@@ -42,18 +42,8 @@ STAT_COLUMNS = [
 
 CROSS_CELLS_SQL = """
 select distinct year, company_id, department, tenure, age, role
-from (
-    select
-        year,
-        company_id,
-        max(case when breakdown = 'department' then subgroup end) as department,
-        max(case when breakdown = 'tenure' then subgroup end) as tenure,
-        max(case when breakdown = 'age' then subgroup end) as age,
-        max(case when breakdown = 'role' then subgroup end) as role
-    from cells
-    where {built}
-    group by year, company_id, respondent_id
-)
+from breakdowns
+where {built}
 """
 
 
@@ -91,7 +81,7 @@ def model(dbt, session):
         "int_items_asked",
     )
 
-    cross = dbt.ref("int_respondent_subgroups").query("cells", CROSS_CELLS_SQL.format(built=built)).df()
+    cross = dbt.ref("int_respondent_breakdowns").query("breakdowns", CROSS_CELLS_SQL.format(built=built)).df()
     cells_of = {
         (int(year), company_id): [
             tuple(None if pd.isna(v) else str(v) for v in values)

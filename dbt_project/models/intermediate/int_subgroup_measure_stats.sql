@@ -10,9 +10,9 @@ respondent_measures as (
 
 ),
 
-respondent_subgroups as (
+respondent_breakdowns as (
 
-    select * from {{ ref('int_respondent_subgroups') }}
+    select * from {{ ref('int_respondent_breakdowns') }}
     where {{ year_built_this_run() }}
 
 ),
@@ -24,23 +24,8 @@ measures as (
 
 ),
 
--- One row per respondent with a column per breakdown, so that each respondent x measure is read once and grouped
--- into its four subgroups in one pass (grouping sets), not joined four times (136M rows at 1,000,000 respondents).
-respondent_breakdowns as (
-
-    select
-        year,
-        company_id,
-        respondent_id,
-        max(case when breakdown = 'department' then subgroup end) as department,
-        max(case when breakdown = 'tenure' then subgroup end) as tenure,
-        max(case when breakdown = 'age' then subgroup end) as age,
-        max(case when breakdown = 'role' then subgroup end) as role
-    from respondent_subgroups
-    group by year, company_id, respondent_id
-
-),
-
+-- Each respondent x measure once, with the respondent's subgroup in each breakdown, so that it is grouped into its
+-- four subgroups in one pass (grouping sets), not joined four times (136M rows at 1,000,000 respondents).
 subgroup_measures as (
 
     select
