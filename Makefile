@@ -10,6 +10,8 @@ YEAR ?= 2025
 PORT ?= 3000
 # Respondents per `make bench` row; the national scale: make bench SIZES="1000 100000 1000000".
 SIZES ?= 1000 10000 100000
+# Items of the bench's questionnaire (the seeded 25 plus added statements): issue 10's goal is 40.
+ITEMS ?= 40
 
 DAGSTER_HOME ?= $(CURDIR)/.dagster
 export DAGSTER_HOME
@@ -87,7 +89,7 @@ test: lint browser
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 bench: manifest browser
-	$(BIN)/python -m bench.run_bench --respondents $(SIZES)
+	$(BIN)/python -m bench.run_bench --respondents $(SIZES) --items $(ITEMS)
 
 clean:
 	rm -rf data releases logs .dagster/storage .dagster/history .dagster/schedules .dagster/logs \

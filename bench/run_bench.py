@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.exports import RESPONDENTS_50_MB, write_canonical_export
+from bench.questionnaire import write_questionnaire
 from bench.stages import STAGES, YEAR, write_headcount
 from orchestration.demo_data import write_synthetic_year
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
 
 # What each stage needs to have succeeded before it (the baselines read only the ingested answers).
 NEEDS = {
@@ -40,6 +41,8 @@ NEEDS = {
     "pandas": "ingest",
     "duckdb_pass": "ingest",
 }
+# Issue 10's scale goal: 1,000,000 respondents x 40 items.
+DEFAULT_ITEMS = 40
 # 16 of this machine's 24 GiB: the pandas baseline needs 13.9 GiB at 1,000,000 respondents.
 DEFAULT_MEMORY_GIB = 16
 # Chromium (which prints the reports' PDFs) reserves far more address space than it uses, so under any useful
@@ -75,9 +78,10 @@ def failure_reason(log: str, exit_status: int) -> str:
     return (lines[-1] if lines else f"exit status {exit_status}")[:200]
 
 
-def run_stage(stage: str, work: Path, memory_limit: int | None) -> StageResult:
-    """The stage in its own process (under an address-space limit of ``memory_limit`` bytes, unless None): wall
-    seconds, CPU seconds and the peak resident memory of the process or of its largest child, in MiB."""
+def run_stage(stage: str, work: Path, memory_limit: int | None, seeds_dir: Path = SEEDS_DIR) -> StageResult:
+    """The stage in its own process (under an address-space limit of ``memory_limit`` bytes, unless None), reading
+    the reference seeds of ``seeds_dir``: wall seconds, CPU seconds and the peak resident memory of the process or of
+    its largest child, in MiB."""
     log_path = work / f"{stage}.log"
 
     def limit_memory() -> None:
@@ -92,6 +96,7 @@ def run_stage(stage: str, work: Path, memory_limit: int | None) -> StageResult:
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=limit_memory,
+            env={**os.environ, "MEDARBEIDERINDEKS_SEEDS_DIR": os.path.relpath(seeds_dir, DBT_PROJECT_DIR)},
         )
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
@@ -102,19 +107,21 @@ def run_stage(stage: str, work: Path, memory_limit: int | None) -> StageResult:
     return StageResult(seconds, peak_mib, cpu_seconds, failure)
 
 
-def bench_size(n: int, memory_limit: int) -> dict[str, StageResult | str]:
-    """Every stage over n synthetic respondents; a stage whose prerequisite failed is "not run"."""
+def bench_size(n: int, memory_limit: int, items: int) -> dict[str, StageResult | str]:
+    """Every stage over n synthetic respondents answering ``items`` items; a stage whose prerequisite failed is
+    "not run"."""
     row: dict[str, StageResult | str] = {}
     with tempfile.TemporaryDirectory(prefix=f"bench-{n}-") as tmp:
         work = Path(tmp)
-        write_synthetic_year(work / "landing", YEAR, n, seed=1)
+        seeds_dir = write_questionnaire(work / "seeds", items, YEAR)
+        write_synthetic_year(work / "landing", YEAR, n, seed=1, seeds_dir=seeds_dir)
         write_headcount(work)
         for stage in STAGES:
             needed = NEEDS.get(stage)
             if needed is not None and not (isinstance(row[needed], StageResult) and row[needed].failure is None):
                 row[stage] = f"not run ({needed} did not succeed)"
                 continue
-            row[stage] = run_stage(stage, work, None if stage in UNLIMITED_STAGES else memory_limit)
+            row[stage] = run_stage(stage, work, None if stage in UNLIMITED_STAGES else memory_limit, seeds_dir)
     return row
 
 
@@ -158,6 +165,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--respondents", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument(
+        "--items",
+        type=int,
+        default=DEFAULT_ITEMS,
+        help="items of the questionnaire the respondents answer: the seeded 25 plus added Likert statements "
+        "(bench/questionnaire.py; default %(default)s, issue 10's goal)",
+    )
+    parser.add_argument(
         "--memory-gib",
         type=float,
         default=DEFAULT_MEMORY_GIB,
@@ -172,9 +186,9 @@ def main() -> None:
     args = parser.parse_args()
     memory_limit = int(args.memory_gib * 2**30)
     rows: dict[int, dict[str, StageResult | str]] = {}
-    print(table_header(), flush=True)
+    print(f"Questionnaire: {args.items} items\n\n{table_header()}", flush=True)
     for n in args.respondents:
-        rows[n] = bench_size(n, memory_limit)
+        rows[n] = bench_size(n, memory_limit, args.items)
         print(table_row(n, rows[n]), flush=True)
     print(
         "\nEach cell: wall seconds of the stage's own process (start-up included), its CPU seconds (its children's"
@@ -186,7 +200,7 @@ def main() -> None:
     results = {
         str(n): {s: c.cell() if isinstance(c, StageResult) else c for s, c in row.items()} for n, row in rows.items()
     }
-    print(json.dumps({"pipeline": results, "large_export": export}, ensure_ascii=False))
+    print(json.dumps({"items": args.items, "pipeline": results, "large_export": export}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

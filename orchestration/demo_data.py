@@ -38,10 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orchestration.settings import threshold_defaults
+from orchestration.settings import REPO_ROOT, SEEDS_DIR, threshold_defaults
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SEEDS_DIR = REPO_ROOT / "seeds"
 HEADCOUNT_PATH = SEEDS_DIR / "invited_headcount.csv"
 
 DEFAULT_YEARS: tuple[int, ...] = (2023, 2024, 2025)
@@ -660,7 +658,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=None,
         metavar="PATH",
-        help=f"write the invited headcount seed (default path {HEADCOUNT_PATH.relative_to(REPO_ROOT)})",
+        help=f"write the invited headcount seed (default path {HEADCOUNT_PATH})",
     )
     args = parser.parse_args(argv)
 

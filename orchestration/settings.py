@@ -15,7 +15,11 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-SEEDS_DIR = REPO_ROOT / "seeds"
+# The reference seeds (questionnaire, companies, answer labels, headcounts): dbt's seed folder and ingestion's
+# questionnaire. MEDARBEIDERINDEKS_SEEDS_DIR names another folder of the same files for both, relative to dbt_project/
+# as dbt_project.yml's seed-paths reads it (dbt lays out compiled tests by that path, which an absolute one breaks);
+# `make bench` uses it for a longer questionnaire.
+SEEDS_DIR = (DBT_PROJECT_DIR / (os.environ.get("MEDARBEIDERINDEKS_SEEDS_DIR") or "../seeds")).resolve()
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 # DuckDB's memory on the connections our Python opens (ingest, raw checks): beyond it DuckDB spills to disk, and the
