@@ -42,7 +42,7 @@ $(UV):
 install: .venv/.installed
 
 # dbt's manifest, which Dagster's dbt assets are built from (never parsed at import), parsed with the release's vars
-# and warehouse so the release's dbt build reuses the parse.
+# and warehouse so the release's dbt build reuses the parse; not parsed again while nothing the parse reads changed.
 manifest: install
 	@$(BIN)/python -m orchestration.dbt_invocation
 

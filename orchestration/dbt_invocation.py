@@ -6,11 +6,18 @@ So `make manifest` parses with the release's vars and the configured warehouse, 
 dagster-dbt starts from a copy of target/partial_parse.msgpack) skips the parse. This module needs no manifest, so
 it can write the first one.
 
+`make manifest` runs before every release, and a `dbt parse` costs ~6 s even when it reuses everything. So it
+records what the parse read (target/manifest_inputs.json: the dbt project's files, the seeds and the code choosing
+the vars by content, the locked environment, the warehouse path and the MEDARBEIDERINDEKS_* and DBT_* settings) and
+the files it wrote (by size and time, so a `dbt` command run by hand that rewrote them counts as a change), and
+parses again only when one of them differs.
+
     python -m orchestration.dbt_invocation    # make manifest
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -18,8 +25,25 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from orchestration.resources import DisclosureThresholds
-from orchestration.settings import DBT_PROJECT_DIR, configured_path
+from orchestration.release_inputs import project_digest, stat_digest
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR, configured_path
+
+#: What `dbt parse` reads of the repository besides the seeds: the dbt project, the locked environment (dbt's
+#: version and its adapter's) and the code that chooses the parse's vars (the thresholds' defaults).
+PARSE_INPUTS = (
+    "orchestration/dbt_invocation.py",
+    "orchestration/resources.py",
+    "orchestration/settings.py",
+    "dbt_project/models",
+    "dbt_project/macros",
+    "dbt_project/tests",
+    "dbt_project/dbt_project.yml",
+    "dbt_project/profiles.yml",
+    "uv.lock",
+)
+PARSE_OUTPUTS = ("manifest.json", "partial_parse.msgpack")
+PARSE_RECORD = "manifest_inputs.json"
+_SETTINGS_PREFIXES = ("MEDARBEIDERINDEKS_", "DBT_")
 
 
 def dbt_vars(thresholds: Mapping[str, float | str]) -> list[str]:
@@ -45,6 +69,9 @@ def dbt_build_args(thresholds: Mapping[str, float | str], *, full_refresh: bool 
 
 def parse_manifest(warehouse_path: str, target_path: Path | None = None) -> subprocess.CompletedProcess:
     """`dbt parse` with the default thresholds' vars and ``warehouse_path``, as a release with them will build."""
+    # imported here: Dagster's import (~0.8 s) is not needed to find the manifest current
+    from orchestration.resources import DisclosureThresholds
+
     env = {**os.environ, "MEDARBEIDERINDEKS_WAREHOUSE": warehouse_path}
     command = [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."]
     command += dbt_vars(DisclosureThresholds().as_dict())
@@ -53,5 +80,41 @@ def parse_manifest(warehouse_path: str, target_path: Path | None = None) -> subp
     return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False)
 
 
+def _parse_inputs(warehouse_path: str) -> dict[str, str]:
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(_SETTINGS_PREFIXES))
+    return {
+        "project": project_digest(REPO_ROOT, PARSE_INPUTS),
+        "seeds": project_digest(SEEDS_DIR.parent, (SEEDS_DIR.name,)),
+        "warehouse": warehouse_path,
+        "settings": hashlib.sha256(json.dumps(settings).encode()).hexdigest(),
+    }
+
+
+def _parse_outputs(target_path: Path) -> str | None:
+    outputs = [target_path / name for name in PARSE_OUTPUTS]
+    return stat_digest(outputs, target_path) if all(path.is_file() for path in outputs) else None
+
+
+def ensure_manifest(warehouse_path: str, target_path: Path = DBT_PROJECT_DIR / "target") -> bool:
+    """`make manifest`: parse unless ``target_path`` holds the parse of the same inputs. True when it parsed;
+    raises CalledProcessError when the parse fails."""
+    record = target_path / PARSE_RECORD
+    inputs = _parse_inputs(warehouse_path)
+    try:
+        recorded = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        recorded = None
+    outputs = _parse_outputs(target_path)
+    if outputs is not None and recorded == {"inputs": inputs, "outputs": outputs}:
+        return False
+    record.unlink(missing_ok=True)
+    parse_manifest(warehouse_path, target_path).check_returncode()
+    record.write_text(json.dumps({"inputs": inputs, "outputs": _parse_outputs(target_path)}), encoding="utf-8")
+    return True
+
+
 if __name__ == "__main__":
-    sys.exit(parse_manifest(configured_path("MEDARBEIDERINDEKS_WAREHOUSE")).returncode)
+    try:
+        ensure_manifest(configured_path("MEDARBEIDERINDEKS_WAREHOUSE"))
+    except subprocess.CalledProcessError as error:
+        sys.exit(error.returncode)

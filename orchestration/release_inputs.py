@@ -67,7 +67,8 @@ def project_digest(root: Path = REPO_ROOT, inputs: Iterable[str] = PROJECT_INPUT
     return digest.hexdigest()
 
 
-def _stat_digest(paths: Iterable[Path], root: Path) -> str:
+def stat_digest(paths: Iterable[Path], root: Path) -> str:
+    """Each file's path (relative to ``root``), size and modification time, as make compares files."""
     digest = hashlib.sha256()
     for path in paths:
         stat = path.stat()
@@ -77,13 +78,13 @@ def _stat_digest(paths: Iterable[Path], root: Path) -> str:
 
 def landing_digest(landing: Path) -> str:
     """Every landing file's path, size and modification time (every year's folder)."""
-    return _stat_digest(_files(landing), landing)
+    return stat_digest(_files(landing), landing)
 
 
 def warehouse_digest(warehouse: Path) -> str:
     """The warehouse file and its write-ahead log, by size and modification time (absent: a digest of nothing)."""
     parts = [p for p in (warehouse, warehouse.with_name(warehouse.name + ".wal")) if p.is_file()]
-    return _stat_digest(parts, warehouse.parent)
+    return stat_digest(parts, warehouse.parent)
 
 
 def settings_digest(environment: dict[str, str]) -> str:

@@ -1,19 +1,22 @@
 """The release's dbt build (orchestration/dbt_invocation.py): it runs every model, seed and data test of the
 manifest and none of the unit tests (they run in `make test`, tests/test_dbt_build.py), and it reuses the parse
-`make manifest` made instead of parsing the project again."""
+`make manifest` made instead of parsing the project again; `make manifest` parses only when what the parse reads
+changed."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from orchestration.dbt_invocation import dbt_build_args, parse_manifest
+from orchestration import dbt_invocation
+from orchestration.dbt_invocation import dbt_build_args, ensure_manifest, parse_manifest
 from orchestration.resources import DisclosureThresholds
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
 MANIFEST = json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text(encoding="utf-8"))
 
@@ -55,3 +58,24 @@ def test_release_build_reuses_the_parse_of_make_manifest(listed) -> None:
     _, log = listed
     assert "Found " in log  # dbt's log lines are there to read
     assert "Unable to do partial parsing" not in log, log
+
+
+def test_make_manifest_parses_only_when_what_the_parse_reads_changed(tmp_path, monkeypatch) -> None:
+    seeds = tmp_path / "seeds"  # a copy whose content the test changes; the parse itself reads the project's seeds
+    shutil.copytree(SEEDS_DIR, seeds)
+    monkeypatch.setattr(dbt_invocation, "SEEDS_DIR", seeds)
+    target, warehouse = tmp_path / "target", str(tmp_path / "warehouse.duckdb")
+    assert ensure_manifest(warehouse, target)  # no parse yet
+    assert (target / "manifest.json").is_file() and (target / "partial_parse.msgpack").is_file()
+    assert not ensure_manifest(warehouse, target)  # nothing changed: no parse
+
+    monkeypatch.setenv("MEDARBEIDERINDEKS_DUCKDB_MEMORY_LIMIT", "1GB")  # a setting profiles.yml reads
+    assert ensure_manifest(warehouse, target)
+    with open(seeds / "themes.csv", "a", encoding="utf-8") as themes:
+        themes.write("new_theme,Ny,New,99\n")
+    assert ensure_manifest(warehouse, target)
+    assert ensure_manifest(str(tmp_path / "another.duckdb"), target)
+    manifest = target / "manifest.json"  # rewritten by a dbt command run by hand
+    manifest.write_text(manifest.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    assert ensure_manifest(str(tmp_path / "another.duckdb"), target)
+    assert not ensure_manifest(str(tmp_path / "another.duckdb"), target)
