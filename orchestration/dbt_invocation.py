@@ -8,9 +8,9 @@ it can write the first one.
 
 `make manifest` runs before every release, and a `dbt parse` costs ~6 s even when it reuses everything. So it
 records what the parse read (target/manifest_inputs.json: the dbt project's files, the seeds and the code choosing
-the vars by content, the locked environment, the warehouse path and the MEDARBEIDERINDEKS_* and DBT_* settings) and
-the files it wrote (by size and time, so a `dbt` command run by hand that rewrote them counts as a change), and
-parses again only when one of them differs.
+the vars by content, the locked environment, the warehouse path, the environment variables the dbt project reads
+and dbt's DBT_* settings) and the files it wrote (by size and time, so a `dbt` command run by hand that rewrote them
+counts as a change), and parses again only when one of them differs.
 
     python -m orchestration.dbt_invocation    # make manifest
 """
@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -43,7 +44,8 @@ PARSE_INPUTS = (
 )
 PARSE_OUTPUTS = ("manifest.json", "partial_parse.msgpack")
 PARSE_RECORD = "manifest_inputs.json"
-_SETTINGS_PREFIXES = ("MEDARBEIDERINDEKS_", "DBT_")
+# The environment variables the dbt project reads (its env_var() calls), beside dbt's own DBT_* settings.
+_ENV_VAR = re.compile(r"""env_var\(\s*['"]([A-Za-z0-9_]+)['"]""")
 
 
 def dbt_vars(thresholds: Mapping[str, float | str]) -> list[str]:
@@ -80,8 +82,19 @@ def parse_manifest(warehouse_path: str, target_path: Path | None = None) -> subp
     return subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, check=False)
 
 
+def _settings_read() -> list[tuple[str, str | None]]:
+    """The environment variables the dbt project's files name in env_var(), and DBT_*, with their values."""
+    names = {name for name in os.environ if name.startswith("DBT_")}
+    for entry in PARSE_INPUTS:
+        path = REPO_ROOT / entry
+        for file in [path] if path.is_file() else sorted(path.rglob("*")):
+            if file.suffix in {".yml", ".sql"}:
+                names.update(_ENV_VAR.findall(file.read_text(encoding="utf-8")))
+    return [(name, os.environ.get(name)) for name in sorted(names)]
+
+
 def _parse_inputs(warehouse_path: str) -> dict[str, str]:
-    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(_SETTINGS_PREFIXES))
+    settings = _settings_read()
     return {
         "project": project_digest(REPO_ROOT, PARSE_INPUTS),
         "seeds": project_digest(SEEDS_DIR.parent, (SEEDS_DIR.name,)),

@@ -68,6 +68,8 @@ def test_make_manifest_parses_only_when_what_the_parse_reads_changed(tmp_path, m
     assert ensure_manifest(warehouse, target)  # no parse yet
     assert (target / "manifest.json").is_file() and (target / "partial_parse.msgpack").is_file()
     assert not ensure_manifest(warehouse, target)  # nothing changed: no parse
+    monkeypatch.setenv("MEDARBEIDERINDEKS_DEMO", "1")  # a setting the dbt project does not read
+    assert not ensure_manifest(warehouse, target)
 
     monkeypatch.setenv("MEDARBEIDERINDEKS_DUCKDB_MEMORY_LIMIT", "1GB")  # a setting profiles.yml reads
     assert ensure_manifest(warehouse, target)
