@@ -26,7 +26,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from orchestration.release_inputs import project_digest, stat_digest
+from orchestration.release_inputs import project_digest, seeds_digest, stat_digest
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR, configured_path
 
 #: What `dbt parse` reads of the repository besides the seeds: the dbt project, the locked environment (dbt's
@@ -97,7 +97,7 @@ def _parse_inputs(warehouse_path: str) -> dict[str, str]:
     settings = _settings_read()
     return {
         "project": project_digest(REPO_ROOT, PARSE_INPUTS),
-        "seeds": project_digest(SEEDS_DIR.parent, (SEEDS_DIR.name,)),
+        "seeds": seeds_digest(SEEDS_DIR),
         "warehouse": warehouse_path,
         "settings": hashlib.sha256(json.dumps(settings).encode()).hexdigest(),
     }

@@ -1,12 +1,13 @@
 """Whether a year's release is current, so that `make release` of a year nothing has changed for does nothing.
 
 A release is a function of its inputs: the landing files (every year's: a year's figures compare with the year
-before), the project's code, dbt project, seeds and expectations, the locked environment (uv.lock), the
-``MEDARBEIDERINDEKS_*`` settings, and the warehouse the run built (a run launched from the UI, or another year's
-release, changes it). After each successful `make release`, the runner records their fingerprint beside the
-releases (``<releases>/.inputs/<year>.json``) with the release version it wrote. A later `make release` of the year
-whose inputs have the same fingerprint, and whose ``releases/<year>`` is still that complete version (manifest and
-reports), has nothing to do: it says so and exits without starting Dagster or dbt (``FORCE=1`` releases anyway).
+before), the project's code, dbt project and expectations, the reference seeds (wherever MEDARBEIDERINDEKS_SEEDS_DIR
+puts them), the locked environment (uv.lock), the ``MEDARBEIDERINDEKS_*`` settings, and the warehouse the run built
+(a run launched from the UI, or another year's release, changes it). After each successful `make release`, the
+runner records their fingerprint beside the releases (``<releases>/.inputs/<year>.json``) with the release version
+it wrote. A later `make release` of the year whose inputs have the same fingerprint, and whose ``releases/<year>``
+is still that complete version (manifest and reports), has nothing to do: it says so and exits without starting
+Dagster or dbt (``FORCE=1`` releases anyway).
 
 Landing files and the warehouse are fingerprinted by path, size and modification time, as make does (hashing a
 national year's exports would cost more than the check saves); the project's own files by content. Anything this
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orchestration.settings import REPO_ROOT, configured_path
+from orchestration.settings import REPO_ROOT, SEEDS_DIR, configured_path
 
 SETTINGS_PREFIX = "MEDARBEIDERINDEKS_"
 RECORDS_DIR = ".inputs"
@@ -39,7 +40,6 @@ PROJECT_INPUTS = (
     "dbt_project/tests",
     "dbt_project/dbt_project.yml",
     "dbt_project/profiles.yml",
-    "seeds",
     "expectations",
     "pyproject.toml",
     "uv.lock",
@@ -65,6 +65,11 @@ def project_digest(root: Path = REPO_ROOT, inputs: Iterable[str] = PROJECT_INPUT
             digest.update(str(path.relative_to(root)).encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def seeds_digest(seeds_dir: Path = SEEDS_DIR) -> str:
+    """The reference seeds' files by content (the top-level seeds/, or MEDARBEIDERINDEKS_SEEDS_DIR's folder)."""
+    return project_digest(seeds_dir.parent, (seeds_dir.name,))
 
 
 def stat_digest(paths: Iterable[Path], root: Path) -> str:
@@ -97,6 +102,7 @@ def inputs_before_run() -> dict[str, str]:
     """The inputs a run reads, taken before it starts (a file landing during the run is then not counted as in)."""
     return {
         "project": project_digest(),
+        "seeds": seeds_digest(SEEDS_DIR),
         "landing": landing_digest(Path(configured_path("MEDARBEIDERINDEKS_LANDING"))),
         "settings": settings_digest(dict(os.environ)),
     }
@@ -156,7 +162,8 @@ def why_not_current(year: str) -> str | None:
     except OSError as error:
         return f"an input could not be read ({error})"
     names = {
-        "project": "the project's code, dbt models, seeds or expectations",
+        "project": "the project's code, dbt models or expectations",
+        "seeds": "the reference seeds",
         "landing": "the landing files",
         "settings": "the MEDARBEIDERINDEKS_* settings",
         "warehouse": "the warehouse (another run wrote it)",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestration import release_inputs
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
 
 YEAR = "2025"
 
@@ -25,6 +25,11 @@ def released(tmp_path: Path, monkeypatch) -> Path:
     (landing / "2024" / "bank.csv").write_text("respondent,Q1\nr1,5\n", encoding="utf-8")
     warehouse = tmp_path / "warehouse.duckdb"
     warehouse.write_bytes(b"warehouse")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "items.csv").write_text("item_id\nQ01\n", encoding="utf-8")
+    # the seeds folder, for this process and for the command the test runs
+    monkeypatch.setattr(release_inputs, "SEEDS_DIR", tmp_path / "seeds")
+    monkeypatch.setenv("MEDARBEIDERINDEKS_SEEDS_DIR", os.path.relpath(tmp_path / "seeds", DBT_PROJECT_DIR))
     releases = tmp_path / "releases"
     _write_version(releases, "2025-a")
     monkeypatch.setenv("MEDARBEIDERINDEKS_LANDING", str(landing))
@@ -68,6 +73,7 @@ def test_a_release_whose_inputs_are_unchanged_is_current(released: Path) -> None
             "the warehouse (another run wrote it)",
         ),
         (lambda root: (root / "warehouse.duckdb.wal").write_bytes(b"log"), "the warehouse (another run wrote it)"),
+        (lambda root: (root / "seeds" / "items.csv").write_text("item_id\nQ02\n"), "the reference seeds"),
     ],
 )
 def test_each_changed_input_is_named(released: Path, change, named: str) -> None:
