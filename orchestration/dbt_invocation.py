@@ -94,12 +94,11 @@ def _settings_read() -> list[tuple[str, str | None]]:
 
 
 def _parse_inputs(warehouse_path: str) -> dict[str, str]:
-    settings = _settings_read()
     return {
         "project": project_digest(REPO_ROOT, PARSE_INPUTS),
         "seeds": seeds_digest(SEEDS_DIR),
         "warehouse": warehouse_path,
-        "settings": hashlib.sha256(json.dumps(settings).encode()).hexdigest(),
+        "settings": hashlib.sha256(json.dumps(_settings_read()).encode()).hexdigest(),
     }
 
 

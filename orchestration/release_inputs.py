@@ -67,7 +67,7 @@ def project_digest(root: Path = REPO_ROOT, inputs: Iterable[str] = PROJECT_INPUT
     return digest.hexdigest()
 
 
-def seeds_digest(seeds_dir: Path = SEEDS_DIR) -> str:
+def seeds_digest(seeds_dir: Path) -> str:
     """The reference seeds' files by content (the top-level seeds/, or MEDARBEIDERINDEKS_SEEDS_DIR's folder)."""
     return project_digest(seeds_dir.parent, (seeds_dir.name,))
 
