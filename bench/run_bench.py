@@ -28,7 +28,7 @@ from bench.exports import RESPONDENTS_50_MB, write_canonical_export
 from bench.questionnaire import write_questionnaire
 from bench.stages import STAGES, YEAR, write_headcount
 from orchestration.demo_data import write_synthetic_year
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, SEEDS_DIR
+from orchestration.settings import REPO_ROOT, SEEDS_DIR, seeds_dir_setting
 
 # What each stage needs to have succeeded before it (the baselines read only the ingested answers).
 NEEDS = {
@@ -96,7 +96,7 @@ def run_stage(stage: str, work: Path, memory_limit: int | None, seeds_dir: Path 
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=limit_memory,
-            env={**os.environ, "MEDARBEIDERINDEKS_SEEDS_DIR": os.path.relpath(seeds_dir, DBT_PROJECT_DIR)},
+            env={**os.environ, **seeds_dir_setting(seeds_dir)},
         )
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started

@@ -19,7 +19,15 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # questionnaire. MEDARBEIDERINDEKS_SEEDS_DIR names another folder of the same files for both, relative to dbt_project/
 # as dbt_project.yml's seed-paths reads it (dbt lays out compiled tests by that path, which an absolute one breaks);
 # `make bench` uses it for a longer questionnaire.
-SEEDS_DIR = (DBT_PROJECT_DIR / (os.environ.get("MEDARBEIDERINDEKS_SEEDS_DIR") or "../seeds")).resolve()
+SEEDS_DIR_VARIABLE = "MEDARBEIDERINDEKS_SEEDS_DIR"
+SEEDS_DIR = (DBT_PROJECT_DIR / (os.environ.get(SEEDS_DIR_VARIABLE) or "../seeds")).resolve()
+
+
+def seeds_dir_setting(folder: Path) -> dict[str, str]:
+    """The environment setting that points a process (ingestion, dbt, the checks) at ``folder`` as its seeds."""
+    return {SEEDS_DIR_VARIABLE: os.path.relpath(folder, DBT_PROJECT_DIR)}
+
+
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 # DuckDB's memory on the connections our Python opens (ingest, raw checks): beyond it DuckDB spills to disk, and the

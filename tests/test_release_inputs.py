@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orchestration import release_inputs
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+from orchestration.settings import REPO_ROOT, seeds_dir_setting
 
 YEAR = "2025"
 
@@ -29,7 +29,8 @@ def released(tmp_path: Path, monkeypatch) -> Path:
     (tmp_path / "seeds" / "items.csv").write_text("item_id\nQ01\n", encoding="utf-8")
     # the seeds folder, for this process and for the command the test runs
     monkeypatch.setattr(release_inputs, "SEEDS_DIR", tmp_path / "seeds")
-    monkeypatch.setenv("MEDARBEIDERINDEKS_SEEDS_DIR", os.path.relpath(tmp_path / "seeds", DBT_PROJECT_DIR))
+    for variable, value in seeds_dir_setting(tmp_path / "seeds").items():
+        monkeypatch.setenv(variable, value)
     releases = tmp_path / "releases"
     _write_version(releases, "2025-a")
     monkeypatch.setenv("MEDARBEIDERINDEKS_LANDING", str(landing))
