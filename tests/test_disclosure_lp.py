@@ -144,3 +144,23 @@ def test_an_unbounded_expression_is_infinite():
     problem = Problem()
     x = problem.variable("x")
     assert problem.interval({x: 1.0}) == (0.0, math.inf)
+
+
+def test_a_row_changed_in_place_gives_the_changed_problems_intervals():
+    # x + y = 10 with both in 0..10; the row changed is lifted, then x <= 4, then y - x <= -2 (x >= 6), then lifted:
+    # each time after both models (the linear and the ratio one) were solved, so HiGHS's models change in place
+    problem = Problem()
+    x, y = problem.variable("x", 0.0, 10.0), problem.variable("y", 0.0, 10.0)
+    problem.equal({x: 1.0, y: 1.0}, 10.0)
+    row = problem.at_most({}, 0.0)
+    share = ({x: 1.0}, {x: 1.0, y: 1.0})  # x / (x + y)
+    for coefficients, rhs, x_interval, y_interval in (
+        ({}, 0.0, (0.0, 10.0), (0.0, 10.0)),
+        ({x: 1.0}, 4.0, (0.0, 4.0), (6.0, 10.0)),
+        ({x: -1.0, y: 1.0}, -2.0, (6.0, 10.0), (0.0, 4.0)),
+        ({}, 0.0, (0.0, 10.0), (0.0, 10.0)),
+    ):
+        problem.change(row, coefficients, rhs)
+        assert problem.interval({x: 1.0}) == pytest.approx(x_interval)
+        assert problem.interval({y: 1.0}) == pytest.approx(y_interval)
+        assert problem.interval(*share) == pytest.approx((x_interval[0] / 10.0, x_interval[1] / 10.0))

@@ -8,7 +8,8 @@ call it the "audit"). A :class:`Problem` collects the unknowns with their bounds
 with the HiGHS solver (highspy). A problem is handed to HiGHS once and each objective re-solved from the basis the
 last one left (the min and max of one expression, then the next expression): a solve then takes a few simplex
 iterations instead of a fresh model, presolve and crash each time. The ratios share one model too, whose denominator
-row alone changes.
+row alone changes. An inequality can be changed in place (:meth:`Problem.change`): the variants of one problem that
+differ in a few rows are then solved on the same models, each from the basis the last one left.
 
 The intervals are those of the continuous relaxation (as τ-ARGUS audits): counts are not forced to be whole, so an
 interval can be wider than the one an attacker reasoning with whole numbers would find; the audit proves protection
@@ -163,13 +164,35 @@ class Problem:
         """Σ c·x = rhs."""
         self._add(self._equal, (self._checked(coefficients, rhs), float(rhs)))
 
-    def at_most(self, coefficients: LinearExpression, rhs: float) -> None:
-        """Σ c·x <= rhs."""
+    def at_most(self, coefficients: LinearExpression, rhs: float) -> int:
+        """Σ c·x <= rhs; returns the row's handle for :meth:`change`."""
         self._add(self._at_most, (self._checked(coefficients, rhs), float(rhs)))
+        return len(self._at_most) - 1
 
-    def at_least(self, coefficients: LinearExpression, rhs: float) -> None:
-        """Σ c·x >= rhs."""
+    def at_least(self, coefficients: LinearExpression, rhs: float) -> int:
+        """Σ c·x >= rhs; returns the row's handle for :meth:`change` (which takes the row as Σ −c·x <= −rhs)."""
         self._add(self._at_most, (_negated(self._checked(coefficients, rhs)), -float(rhs)))
+        return len(self._at_most) - 1
+
+    def change(self, row: int, coefficients: LinearExpression, rhs: float) -> None:
+        """Make the inequality ``row`` (a handle from :meth:`at_most` or :meth:`at_least`) Σ c·x <= rhs; an empty
+        expression with rhs 0 lifts it. The models HiGHS already holds are changed in place, keeping their bases."""
+        old, _ = self._at_most[row]
+        new = self._checked(coefficients, rhs)
+        self._at_most[row] = (new, float(rhs))
+        self._relations = None
+        position = len(self._equal) + row
+        changed = {v: c for v, c in new.items() if old.get(v) != c} | {v: 0.0 for v in old.keys() - new.keys()}
+        if self._compiled is not None:
+            highs = self._compiled.highs
+            for variable, coefficient in changed.items():
+                highs.changeCoeff(position, variable, coefficient)
+            highs.changeRowBounds(position, -math.inf, float(rhs))
+        if self._ratio is not None:  # the row scaled by t: a·y − rhs·t <= 0
+            highs = self._ratio.model.highs
+            for variable, coefficient in changed.items():
+                highs.changeCoeff(position, variable, coefficient)
+            highs.changeCoeff(position, len(self.names), -float(rhs))
 
     def within(self, coefficients: LinearExpression, value: float, tolerance: float) -> None:
         """|Σ c·x − value| <= tolerance: a published value known up to its floating-point (or printed) precision."""

@@ -427,9 +427,19 @@ class Model:
     pool_units: dict[str, list[Unit]]
     target: Unit | None
     beyond: dict[str, Unit] = field(default_factory=dict)  # answers a distribution holds beyond its benchmark
+    order: OrderRows | None = None  # the rows an order case sets (ordered models only)
 
 
 Segment = tuple[float, float, int]  # the means of this many unseen companies lie between low and high
+
+
+@dataclass(frozen=True)
+class OrderRows:
+    """Handles (Problem.change) of the rows an order case sets: the target's mean >= low and <= high, and for each
+    rest segment's unit its company count c as n >= low·c, n <= high·c and, where c = 0, no don't-knows either."""
+
+    target: tuple[int, int]
+    rest: tuple[tuple[Unit, int, int, int], ...]
 
 
 def _mean_within(problem: Problem, block: Block, low: float, high: float) -> None:
@@ -437,6 +447,25 @@ def _mean_within(problem: Problem, block: Block, low: float, high: float) -> Non
         problem.at_least(combine(block.total, block.n, weights=(1.0, -low)), 0.0)
     if math.isfinite(high):
         problem.at_most(combine(block.total, block.n, weights=(1.0, -high)), 0.0)
+
+
+def _set_order_case(
+    model: Model, structure: Structure, segment: tuple[float, float], rest: Sequence[Segment] | None
+) -> None:
+    """Put the target's mean in ``segment`` and the rest's companies in its segments (the rows of OrderRows; a
+    bound that is infinite, or a segment left empty, lifts its row)."""
+    problem, block, order = model.problem, model.target.blocks[structure.group.primary], model.order
+    mean_low, mean_high = segment
+    at_least_low, at_most_high = order.target
+    finite_low, finite_high = math.isfinite(mean_low), math.isfinite(mean_high)
+    problem.change(at_least_low, combine(block.total, block.n, weights=(-1.0, mean_low)) if finite_low else {}, 0.0)
+    problem.change(at_most_high, combine(block.total, block.n, weights=(1.0, -mean_high)) if finite_high else {}, 0.0)
+    low, high = structure.company_bounds
+    for (unit, at_least_n, at_most_n, no_dont_know), (_, _, companies) in zip(order.rest, rest or (), strict=True):
+        problem.change(at_least_n, combine(unit.n, weights=(-1.0,)), -low * companies)
+        if math.isfinite(high):  # else the row stays lifted
+            problem.change(at_most_n, unit.n, high * companies)
+        problem.change(no_dont_know, {} if companies else unit.blocks[structure.group.primary].dont_know, 0.0)
 
 
 def _mean_is(problem: Problem, block: Block, mean: float) -> None:
@@ -447,11 +476,13 @@ def _build(
     view: PackageView,
     structure: Structure,
     split: str | None = None,
-    target_segment: tuple[float, float] | None = None,
-    rest_segments: Sequence[Segment] | None = None,
+    ordered: bool = False,
+    rest_segments: Sequence[tuple[float, float]] | None = None,
 ) -> Model:
     """Every pool's unseen companies as one unit, except the pool ``split``, whose target company is a unit of its
-    own beside the rest (the rest cut into order segments where percentile ranks place them)."""
+    own beside the rest. ``ordered``: the target's mean has rows an order case sets, and the rest is cut into a unit
+    per segment of ``rest_segments`` (means between low and high), each holding the companies a case puts there;
+    without segments the rest is one unit (see _set_order_case)."""
     group = structure.group
     problem = Problem()
     low, high = structure.company_bounds
@@ -463,7 +494,7 @@ def _build(
         n_high = structure.min_respondents - 1.0 if row.get("suppression_reason") == "min_respondents" else math.inf
         named[company] = _unit(problem, group, f"suppressed {company}", 1.0, n_high)
     pool_units: dict[str, list[Unit]] = {}
-    target = None
+    target = order = None
     for pool in structure.pools:
         if pool.unseen is None:  # an unknown number of companies
             pool_units[pool.name] = [_unit(problem, group, pool.name, 0.0)]
@@ -473,18 +504,24 @@ def _build(
             pool_units[pool.name] = [_unit(problem, group, pool.name, low * pool.unseen, high * pool.unseen)]
         else:
             target = _unit(problem, group, f"a company of {pool.name}", low, high)
-            if target_segment is not None:
-                _mean_within(problem, target.blocks[group.primary], *target_segment)
-            units = [target]
-            for number, (mean_low, mean_high, companies) in enumerate(
-                rest_segments or [(-math.inf, math.inf, pool.unseen - 1)]
-            ):
-                if companies > 0:
-                    unit = _unit(problem, group, f"rest {number} of {pool.name}", low * companies, high * companies)
+            units, counted = [target], []
+            if rest_segments is None:
+                if pool.unseen > 1:
+                    rest = pool.unseen - 1
+                    units.append(_unit(problem, group, f"rest of {pool.name}", low * rest, high * rest))
+            else:
+                for number, (mean_low, mean_high) in enumerate(rest_segments):
+                    unit = _unit(problem, group, f"rest {number} of {pool.name}", 0.0)
                     _mean_within(problem, unit.blocks[group.primary], mean_low, mean_high)
+                    dont_know = unit.blocks[group.primary].dont_know
+                    counted.append(
+                        (unit, problem.at_least({}, 0.0), problem.at_most({}, 0.0), problem.at_most(dont_know, 0.0))
+                    )
                     units.append(unit)
+            if ordered:
+                order = OrderRows((problem.at_most({}, 0.0), problem.at_most({}, 0.0)), tuple(counted))
             pool_units[pool.name] = units
-    model = Model(problem, seen, named, pool_units, target)
+    model = Model(problem, seen, named, pool_units, target, order=order)
 
     for measure in group.measures:
         national = view.benchmarks.get(("national", "all", *measure))
@@ -666,24 +703,33 @@ def _hull(a: tuple[float, float] | None, b: tuple[float, float]) -> tuple[float,
     return min(a[0], b[0]), max(a[1], b[1])
 
 
+def _target_intervals(model: Model) -> dict:
+    found = {"n": model.problem.interval(model.target.n)}
+    for measure, block in model.target.blocks.items():
+        found[measure] = model.problem.interval(block.total, block.n)
+    return found
+
+
 def _pool_intervals(view: PackageView, structure: Structure, pool: Pool) -> dict:
-    """The hull, over the order cases the ranks leave, of the target company's n and means."""
-    for cases in (_order_cases(view, structure, pool), [(None, None)]):
+    """The hull, over the order cases the ranks leave, of the target company's n and means. The cases share one
+    model, each setting its order rows and solving from the basis the last case left."""
+    cases = _order_cases(view, structure, pool)
+    if cases != [(None, None)]:
+        rest = cases[0][1]
+        segments = None if rest is None else [(low, high) for low, high, _ in rest]
+        model = _build(view, structure, pool.name, ordered=True, rest_segments=segments)
         hull: dict = {}
         for segment, rest in cases:
-            model = _build(view, structure, pool.name, segment, rest)
+            _set_order_case(model, structure, segment, rest)
             try:
-                found = {"n": model.problem.interval(model.target.n)}
-                for measure, block in model.target.blocks.items():
-                    found[measure] = model.problem.interval(block.total, block.n)
+                found = _target_intervals(model)
             except AuditInfeasible:
-                if segment is None:  # no order used: the relations themselves contradict each other
-                    raise
                 continue  # the other relations rule this segment out
             hull = {key: _hull(hull.get(key), value) for key, value in found.items()}
         if hull:
             return hull
-    raise AssertionError("unreachable: the case without order either returns or raises")
+    # no order, or none the relations allow: the relations alone (AuditInfeasible if they contradict each other)
+    return _target_intervals(_build(view, structure, pool.name))
 
 
 def _focus(view: PackageView, structure: Structure) -> set[str]:
