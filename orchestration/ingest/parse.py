@@ -398,7 +398,7 @@ def _column_cells(
 ) -> _ColumnCells:
     codes, uniques = pd.factorize(cells, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    scale_min, scale_max = reference.item_scales().loc[item_id]
+    scale_min, scale_max = reference.item_scales.loc[item_id]
     label_lookup = reference.label_lookup(scale_min, scale_max)
     other_scales = reference.labels_of_other_scales(scale_min, scale_max)
     classified = _classify(pd.Series(uniques, dtype=object), label_lookup, other_scales)
@@ -482,7 +482,7 @@ def _answers(raw: RawExport, columns: _Columns, year: int, reference: Reference,
         taken[at, position] = True
     if problems:
         column, cells = problems[0], first_problem
-        lo, hi = reference.item_scales().loc[columns.items[column]]
+        lo, hi = reference.item_scales.loc[columns.items[column]]
         expected = (
             f"expected a whole number from {_fmt(lo)} to {_fmt(hi)}, an answer label of seeds/answer_labels.csv for "
             "that scale or a don't-know"

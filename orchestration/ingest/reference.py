@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -115,6 +116,7 @@ class Reference:
             mapping[normalise_text(source_column)] = item_id
         return mapping
 
+    @functools.cached_property
     def item_scales(self) -> pd.DataFrame:
         """item_id → scale_min, scale_max (indexed by item_id)."""
         return self.items.set_index("item_id")[["scale_min", "scale_max"]]
@@ -135,21 +137,35 @@ class Reference:
         return normalise_series(values).map(self.company_lookup())
 
     # -- answer labels ----------------------------------------------------------------------------------------
-    def _labels_on(self, scale_min: float, scale_max: float) -> pd.Series:
-        labels = self.answer_labels
-        return labels["is_dont_know"] | (labels["scale_min"].eq(scale_min) & labels["scale_max"].eq(scale_max))
+    # Every item column of every export asks for its scale's labels: worked out once per scale (read-only results).
+    @functools.cached_property
+    def _labels_by_scale(self) -> dict[tuple[float, float], tuple[dict[str, Label], set[str]]]:
+        return {}
+
+    def _scale_labels(self, scale_min: float, scale_max: float) -> tuple[dict[str, Label], set[str]]:
+        scale = (float(scale_min), float(scale_max))
+        if scale not in self._labels_by_scale:
+            labels = self.answer_labels
+            on_scale = labels["is_dont_know"] | (labels["scale_min"].eq(scale[0]) & labels["scale_max"].eq(scale[1]))
+            lookup = {
+                normalise_text(label): Label(None if dk else float(code), bool(dk))
+                for label, code, dk in zip(
+                    labels.loc[on_scale, "label"],
+                    labels.loc[on_scale, "answer_code"],
+                    labels.loc[on_scale, "is_dont_know"],
+                    strict=True,
+                )
+            }
+            own = {normalise_text(label) for label in labels.loc[on_scale, "label"]}
+            others = {normalise_text(label) for label in labels.loc[~on_scale, "label"]} - own
+            self._labels_by_scale[scale] = (lookup, others)
+        return self._labels_by_scale[scale]
 
     def label_lookup(self, scale_min: float, scale_max: float) -> dict[str, Label]:
         """Normalised label (any language) → Label(answer_code, is_dont_know), for an item on the scale scale_min to
         scale_max: the labels written for that scale, and the don't-know labels (which belong to every scale)."""
-        labels = self.answer_labels[self._labels_on(scale_min, scale_max)]
-        return {
-            normalise_text(label): Label(None if dk else float(code), bool(dk))
-            for label, code, dk in zip(labels["label"], labels["answer_code"], labels["is_dont_know"], strict=True)
-        }
+        return self._scale_labels(scale_min, scale_max)[0]
 
     def labels_of_other_scales(self, scale_min: float, scale_max: float) -> set[str]:
         """Normalised labels written for other scales only (an error on an item of this scale, not a code)."""
-        on_scale = self._labels_on(scale_min, scale_max)
-        own = {normalise_text(label) for label in self.answer_labels.loc[on_scale, "label"]}
-        return {normalise_text(label) for label in self.answer_labels.loc[~on_scale, "label"]} - own
+        return self._scale_labels(scale_min, scale_max)[1]
