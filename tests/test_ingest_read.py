@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestration.ingest import ANSWER_COLUMNS, RESPONDENT_COLUMNS, Reference, load_layout, pseudonymise, read_export
+from orchestration.ingest.readers import WHITESPACE, _scan_csv_records, _scan_records
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -222,3 +226,26 @@ def test_excel_sep_hint_line(reference: Reference, tmp_path: Path) -> None:
     path.write_bytes("sep=;\r\nrespondent_id;company;Q01\r\na;Ærlig Reise;2\r\n".encode("cp1252"))
     parsed = read_export(path, 2023, reference, pseudonym_key=KEY)
     assert parsed.answers["answer_value"].tolist() == [2.0]
+
+
+# Text without quotes, from the characters that matter to splitting records: delimiters, every line end the csv module
+# knows, blanks, and line ends it does not (\x85, \u2028, \x0b, \x0c: str.splitlines would split there, csv does not).
+_UNQUOTED = st.text(alphabet=list("ab ,;\t\r\nå\x85\u2028\x0b\x0c\u3000\xa0"), max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_UNQUOTED, delimiter=st.sampled_from([",", ";", "\t"]))
+def test_the_unquoted_scan_reads_the_records_the_csv_module_reads(text: str, delimiter: str) -> None:
+    assert _scan_records(text, delimiter, "f.csv") == _scan_csv_records(text, delimiter, "f.csv")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a,b\r\n\r\nc,d", "a,b\n\n", "a,b", "", "\n", " , \n,,\r", "a\rb,c\r\n", "x," * 10 + "\n" + "r\n" * 20],
+)
+def test_the_unquoted_scan_on_line_ends_blank_lines_and_many_rows(text: str) -> None:
+    assert _scan_records(text, ",", "f.csv") == _scan_csv_records(text, ",", "f.csv")
+
+
+def test_the_blank_characters_of_the_unquoted_scan_are_those_str_strip_removes() -> None:
+    assert set(WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
