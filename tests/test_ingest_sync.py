@@ -75,9 +75,15 @@ def test_first_sync_loads_every_export_with_load_metadata(warehouse: Path, landi
     assert [e[:4] for e in exports] == [("fjell.csv", "csv", 3, 5), ("nordlys.csv", "csv", 5, 21)]
     assert {e[4] for e in exports} == {report.load_id} and len(report.load_id) == 32
     assert before <= exports[0][5] <= dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    for table in ("respondents", "answers"):
-        metadata = query(warehouse, f"select distinct file_name, file_sha256, load_id from raw.{table} order by 1")
-        assert metadata == [(e[0], e[6], e[4]) for e in exports]
+    respondents = query(warehouse, "select distinct file_name, file_sha256, load_id from raw.respondents order by 1")
+    assert respondents == [(e[0], e[6], e[4]) for e in exports]
+    # an answer's load metadata is its export's row
+    answers = query(
+        warehouse,
+        "select distinct a.file_name, e.file_sha256, e.load_id from raw.answers as a "
+        "left join raw.survey_exports as e using (year, file_name) order by 1",
+    )
+    assert answers == [(e[0], e[6], e[4]) for e in exports]
 
 
 def test_resync_of_an_unchanged_folder_changes_nothing(warehouse: Path, landing: Path, reference: Reference):
@@ -148,6 +154,96 @@ def test_a_renamed_file_moves_its_rows(warehouse: Path, landing: Path, reference
     assert [f.file_name for f in report.withdrawn] == ["fjell.csv"]
     assert [f.file_name for f in report.loaded] == ["fjelltele.csv"]
     assert query(warehouse, "select count(*) from raw.respondents where file_name = 'fjelltele.csv'") == [(3,)]
+
+
+# raw as warehouses created before raw.answers left its load metadata to raw.survey_exports hold it
+OLD_RAW_DDL = """
+create schema if not exists raw;
+create table if not exists raw.survey_exports (
+    year integer not null,
+    file_name varchar not null,
+    file_sha256 varchar not null,
+    source_format varchar not null,
+    n_respondents integer not null,
+    n_answers integer not null,
+    load_id varchar not null,
+    loaded_at timestamp not null,
+    primary key (year, file_name)
+);
+create table if not exists raw.respondents (
+    year integer not null,
+    respondent_id varchar not null,
+    company_id varchar not null,
+    department varchar,
+    tenure_band varchar,
+    age_band varchar,
+    role varchar,
+    submitted_at timestamp,
+    is_complete boolean not null,
+    file_name varchar not null,
+    file_sha256 varchar not null,
+    load_id varchar not null,
+    loaded_at timestamp not null,
+    primary key (year, respondent_id)
+);
+create table if not exists raw.answers (
+    year integer not null,
+    respondent_id varchar not null,
+    company_id varchar not null,
+    item_id varchar not null,
+    source_column varchar not null,
+    answer_value double,
+    is_dont_know boolean not null,
+    file_name varchar not null,
+    file_sha256 varchar not null,
+    load_id varchar not null,
+    loaded_at timestamp not null
+);
+"""
+KEPT_ANSWER_COLUMNS = "year, respondent_id, company_id, item_id, source_column, answer_value, is_dont_know, file_name"
+
+
+def answers_columns(warehouse: Path) -> list[tuple]:
+    return query(
+        warehouse,
+        "select column_name, data_type, is_nullable from duckdb_columns() "
+        "where schema_name = 'raw' and table_name = 'answers' order by column_index",
+    )
+
+
+def test_a_warehouse_with_the_old_answers_table_is_migrated_by_the_next_sync(
+    warehouse: Path, landing: Path, reference: Reference, tmp_path: Path
+):
+    # the old warehouse holds what a load of the folder wrote then: each answer with its export's metadata
+    current = tmp_path / "current.duckdb"
+    sync(current, landing, reference)
+    warehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(OLD_RAW_DDL)
+        con.execute(f"attach '{current}' as current (read_only)")
+        con.execute("insert into raw.survey_exports select * from current.raw.survey_exports")
+        con.execute("insert into raw.respondents select * from current.raw.respondents")
+        con.execute(
+            f"insert into raw.answers select {KEPT_ANSWER_COLUMNS}, e.file_sha256, e.load_id, e.loaded_at "
+            "from current.raw.answers join current.raw.survey_exports as e using (year, file_name)"
+        )
+    kept_answers = f"select {KEPT_ANSWER_COLUMNS} from raw.answers where file_name != 'signal.csv' order by all"
+    kept_respondents = "select * from raw.respondents where file_name != 'signal.csv' order by all"
+    old_answers, old_respondents = query(warehouse, kept_answers), query(warehouse, kept_respondents)
+    assert len(old_answers) == 26 and len(answers_columns(warehouse)) == 11
+
+    (landing / "signal.csv").write_text("respondent_id;company;Q01\r\ns-1;Signal Norge;5\r\n", encoding="utf-8")
+    report = sync(warehouse, landing, reference)
+    assert report.ok and [f.file_name for f in report.loaded] == ["signal.csv"]
+    assert sorted(f.file_name for f in report.skipped) == ["fjell.csv", "nordlys.csv"]
+    assert answers_columns(warehouse) == answers_columns(current)  # the three columns are gone
+    assert query(warehouse, kept_answers) == old_answers
+    assert query(warehouse, kept_respondents) == old_respondents
+    assert query(warehouse, "select item_id, answer_value from raw.answers where file_name = 'signal.csv'") == [
+        ("Q01", 5.0)
+    ]
+    migrated = snapshot(warehouse)
+    assert not sync(warehouse, landing, reference).changed and snapshot(warehouse) == migrated  # nothing left to do
 
 
 BAD_VERSIONS = {

@@ -249,7 +249,7 @@ RAW_DEFECTS = {
     "orphan answer": (
         "raw_answers",
         "insert into raw.answers select year, 'ghost', company_id, item_id, source_column, answer_value, "
-        "is_dont_know, file_name, file_sha256, load_id, loaded_at from raw.answers limit 1",
+        "is_dont_know, file_name from raw.answers limit 1",
         ("expect_column_values_to_be_in_set", "respondent_known"),
     ),
     # a respondent of a company not invited in 2025

@@ -70,9 +70,14 @@ create table if not exists raw.answers (
     item_id varchar not null,
     source_column varchar not null,
     answer_value double,
-    is_dont_know boolean not null,{_LOAD_METADATA}
+    is_dont_know boolean not null,
+    file_name varchar not null
 );
 """
+
+#: Columns raw.answers held in earlier warehouses: an answer's file_sha256, load_id and loaded_at are its export's
+#: row in raw.survey_exports (by year, file_name), written once per file rather than once per answer.
+_ANSWERS_DROPPED_COLUMNS = ("file_sha256", "load_id", "loaded_at")
 
 Status = Literal["loaded", "skipped", "duplicate", "withdrawn", "failed", "ignored"]
 
@@ -156,8 +161,21 @@ class SyncReport:
 
 
 def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema raw and its three tables if missing."""
+    """Create schema raw and its three tables if missing; drop the load metadata columns an older raw.answers still
+    has (its rows stay as they are otherwise)."""
     con.execute(DDL)
+    stale = con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() and schema_name = 'raw' "
+        "and table_name = 'answers' and list_contains(?, column_name) order by column_index",
+        [list(_ANSWERS_DROPPED_COLUMNS)],
+    ).fetchall()
+
+    def drop() -> None:
+        for (column,) in stale:
+            con.execute(f"alter table raw.answers drop column {column}")
+
+    if stale:
+        _in_transaction(con, drop)
 
 
 def file_sha256(path: Path) -> str:
@@ -336,11 +354,11 @@ def _insert(
                 metadata,
             )
             con.execute(
-                f"insert into raw.answers ({', '.join(ANSWER_COLUMNS)}, file_name, file_sha256, load_id, loaded_at) "
+                f"insert into raw.answers ({', '.join(ANSWER_COLUMNS)}, file_name) "
                 "select r.year, r.respondent_id, r.company_id, a.item_id::varchar, a.source_column::varchar, "
-                "a.answer_value, a.is_dont_know, ?, ?, ?, ? "
+                "a.answer_value, a.is_dont_know, ? "
                 "from ingest_answers as a join ingest_respondents as r using (data_row)",
-                metadata,
+                [file_name],
             )
             con.execute(
                 "insert into raw.survey_exports values (?, ?, ?, ?, ?, ?, ?, ?)",

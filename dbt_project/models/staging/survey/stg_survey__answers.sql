@@ -16,10 +16,7 @@ renamed as (
         cast(source_column as varchar) as source_column,
         cast(answer_value as double) as answer_value,
         cast(is_dont_know as boolean) as is_dont_know,
-        cast(file_name as varchar) as file_name,
-        cast(file_sha256 as varchar) as file_sha256,
-        cast(load_id as varchar) as load_id,
-        cast(loaded_at as timestamp) as loaded_at
+        cast(file_name as varchar) as file_name
     from source
 
 )
