@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from orchestration.ingest import Reference, sync_year
-from orchestration.ingest.loader import RAW_TABLES
+from orchestration.ingest.loader import DDL, RAW_TABLES
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
@@ -156,37 +156,11 @@ def test_a_renamed_file_moves_its_rows(warehouse: Path, landing: Path, reference
     assert query(warehouse, "select count(*) from raw.respondents where file_name = 'fjelltele.csv'") == [(3,)]
 
 
-# raw as warehouses created before raw.answers left its load metadata to raw.survey_exports hold it
-OLD_RAW_DDL = """
+# raw.answers as warehouses created before it left its load metadata to raw.survey_exports hold it (the other raw
+# tables are as they were: the current DDL creates them)
+OLD_ANSWERS_DDL = """
 create schema if not exists raw;
-create table if not exists raw.survey_exports (
-    year integer not null,
-    file_name varchar not null,
-    file_sha256 varchar not null,
-    source_format varchar not null,
-    n_respondents integer not null,
-    n_answers integer not null,
-    load_id varchar not null,
-    loaded_at timestamp not null,
-    primary key (year, file_name)
-);
-create table if not exists raw.respondents (
-    year integer not null,
-    respondent_id varchar not null,
-    company_id varchar not null,
-    department varchar,
-    tenure_band varchar,
-    age_band varchar,
-    role varchar,
-    submitted_at timestamp,
-    is_complete boolean not null,
-    file_name varchar not null,
-    file_sha256 varchar not null,
-    load_id varchar not null,
-    loaded_at timestamp not null,
-    primary key (year, respondent_id)
-);
-create table if not exists raw.answers (
+create table raw.answers (
     year integer not null,
     respondent_id varchar not null,
     company_id varchar not null,
@@ -219,7 +193,8 @@ def test_a_warehouse_with_the_old_answers_table_is_migrated_by_the_next_sync(
     sync(current, landing, reference)
     warehouse.parent.mkdir(parents=True)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(OLD_RAW_DDL)
+        con.execute(OLD_ANSWERS_DDL)
+        con.execute(DDL)  # the tables not there yet: survey_exports and respondents
         con.execute(f"attach '{current}' as current (read_only)")
         con.execute("insert into raw.survey_exports select * from current.raw.survey_exports")
         con.execute("insert into raw.respondents select * from current.raw.respondents")
