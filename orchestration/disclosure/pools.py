@@ -442,11 +442,19 @@ class OrderRows:
     rest: tuple[tuple[Unit, int, int, int], ...]
 
 
+def _mean_bounds(block: Block, low: float, high: float) -> tuple[dict[int, float], dict[int, float]]:
+    """The block's mean >= low and mean <= high as rows Σ c·x <= 0 (low·n − S, S − high·n); {} where a bound is
+    infinite (no row)."""
+    return (
+        combine(block.total, block.n, weights=(-1.0, low)) if math.isfinite(low) else {},
+        combine(block.total, block.n, weights=(1.0, -high)) if math.isfinite(high) else {},
+    )
+
+
 def _mean_within(problem: Problem, block: Block, low: float, high: float) -> None:
-    if math.isfinite(low):
-        problem.at_least(combine(block.total, block.n, weights=(1.0, -low)), 0.0)
-    if math.isfinite(high):
-        problem.at_most(combine(block.total, block.n, weights=(1.0, -high)), 0.0)
+    for row in _mean_bounds(block, low, high):
+        if row:
+            problem.at_most(row, 0.0)
 
 
 def _set_order_case(
@@ -454,12 +462,11 @@ def _set_order_case(
 ) -> None:
     """Put the target's mean in ``segment`` and the rest's companies in its segments (the rows of OrderRows; a
     bound that is infinite, or a segment left empty, lifts its row)."""
-    problem, block, order = model.problem, model.target.blocks[structure.group.primary], model.order
-    mean_low, mean_high = segment
-    at_least_low, at_most_high = order.target
-    finite_low, finite_high = math.isfinite(mean_low), math.isfinite(mean_high)
-    problem.change(at_least_low, combine(block.total, block.n, weights=(-1.0, mean_low)) if finite_low else {}, 0.0)
-    problem.change(at_most_high, combine(block.total, block.n, weights=(1.0, -mean_high)) if finite_high else {}, 0.0)
+    problem, order = model.problem, model.order
+    for row, bound in zip(
+        order.target, _mean_bounds(model.target.blocks[structure.group.primary], *segment), strict=True
+    ):
+        problem.change(row, bound, 0.0)
     low, high = structure.company_bounds
     for (unit, at_least_n, at_most_n, no_dont_know), (_, _, companies) in zip(order.rest, rest or (), strict=True):
         problem.change(at_least_n, combine(unit.n, weights=(-1.0,)), -low * companies)
@@ -715,8 +722,8 @@ def _pool_intervals(view: PackageView, structure: Structure, pool: Pool) -> dict
     model, each setting its order rows and solving from the basis the last case left."""
     cases = _order_cases(view, structure, pool)
     if cases != [(None, None)]:
-        rest = cases[0][1]
-        segments = None if rest is None else [(low, high) for low, high, _ in rest]
+        first_rest = cases[0][1]  # every case cuts the rest into the same segments, or none does
+        segments = None if first_rest is None else [(low, high) for low, high, _ in first_rest]
         model = _build(view, structure, pool.name, ordered=True, rest_segments=segments)
         hull: dict = {}
         for segment, rest in cases:

@@ -147,17 +147,12 @@ class Reference:
         if scale not in self._labels_by_scale:
             labels = self.answer_labels
             on_scale = labels["is_dont_know"] | (labels["scale_min"].eq(scale[0]) & labels["scale_max"].eq(scale[1]))
+            own = labels[on_scale]
             lookup = {
                 normalise_text(label): Label(None if dk else float(code), bool(dk))
-                for label, code, dk in zip(
-                    labels.loc[on_scale, "label"],
-                    labels.loc[on_scale, "answer_code"],
-                    labels.loc[on_scale, "is_dont_know"],
-                    strict=True,
-                )
+                for label, code, dk in zip(own["label"], own["answer_code"], own["is_dont_know"], strict=True)
             }
-            own = {normalise_text(label) for label in labels.loc[on_scale, "label"]}
-            others = {normalise_text(label) for label in labels.loc[~on_scale, "label"]} - own
+            others = {normalise_text(label) for label in labels.loc[~on_scale, "label"]} - lookup.keys()
             self._labels_by_scale[scale] = (lookup, others)
         return self._labels_by_scale[scale]
 
